@@ -1,0 +1,3 @@
+import type { OpSpec } from '../op-spec.js';
+
+export const emvOps: readonly OpSpec[] = [];

@@ -1,0 +1,2 @@
+// Filled in by the tr31 module.
+export {};

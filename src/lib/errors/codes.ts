@@ -1,0 +1,73 @@
+/**
+ * The registry of every error code Bastion can produce, with the one-line meaning that
+ * `docs/errors.md` expands on. Codes are stable: a released code is never renamed or reused.
+ * A test checks that this table and the documentation list exactly the same codes.
+ *
+ * Naming: `<AREA>_ERR_<WHAT>`. Add new codes at the end of their area.
+ */
+export const errorCodes = {
+  // Pure byte / encoding helpers
+  CRYPTO_ERR_HEX: 'a value is not valid hexadecimal (odd length or a non-hex character)',
+  CRYPTO_ERR_ARGUMENT: 'an argument is out of its documented range or of the wrong kind',
+
+  // Block ciphers and keys
+  CRYPTO_ERR_ALGORITHM: 'the algorithm, mode or option is not supported for this operation',
+  CRYPTO_ERR_KEY_LENGTH: 'a key has a length the algorithm does not accept',
+  CRYPTO_ERR_KEY_PARITY: 'a DES / TDES key does not have odd parity where parity is required',
+  CRYPTO_ERR_DATA_LENGTH: 'data is not a whole number of cipher blocks, or is empty where data is required',
+  CRYPTO_ERR_IV_LENGTH: 'an initialisation vector is not one cipher block long',
+  CRYPTO_ERR_KCV_LENGTH: 'a key check value length is outside 2 to 8 bytes (or the block size)',
+  CRYPTO_ERR_KCV_MISMATCH: 'a key does not match the key check value it was given with',
+  CRYPTO_ERR_COMPONENT_COUNT: 'a key split or combination has too few or too many components',
+
+  // PIN blocks (ISO 9564-1)
+  CRYPTO_ERR_PIN_LENGTH: 'a PIN is shorter than 4 or longer than 12 digits',
+  CRYPTO_ERR_PIN_DIGITS: 'a PIN contains something other than decimal digits',
+  CRYPTO_ERR_PAN: 'a PAN is not 12 to 19 decimal digits',
+  CRYPTO_ERR_PINBLOCK_FORMAT: 'the PIN block format is not one of those supported for this operation',
+  CRYPTO_ERR_PINBLOCK_INVALID: 'a PIN block does not decode: wrong control field, length, fill or PAN binding',
+  CRYPTO_ERR_FILL: 'caller-supplied fill or random data has the wrong length or content',
+
+  // DUKPT (ANSI X9.24-1 / X9.24-3)
+  CRYPTO_ERR_KSN: 'a key serial number has the wrong length or is not hexadecimal',
+  CRYPTO_ERR_KSN_COUNTER: 'a KSN transaction counter is zero or has more bits set than the standard allows',
+
+  // MACs
+  CRYPTO_ERR_MAC_PADDING: 'the MAC padding method is unknown or not allowed with this algorithm',
+  CRYPTO_ERR_MAC_MISMATCH: 'a MAC or cryptogram does not verify',
+
+  // TR-31 key blocks
+  CRYPTO_ERR_TR31_HEADER: 'a TR-31 key block header is malformed or has an invalid field value',
+  CRYPTO_ERR_TR31_VERSION: 'the TR-31 key block version is not A, B, C or D',
+  CRYPTO_ERR_TR31_LENGTH: 'a TR-31 key block length does not match its content',
+  CRYPTO_ERR_TR31_OPTIONAL_BLOCK: 'a TR-31 optional block is malformed',
+  CRYPTO_ERR_TR31_KBPK: 'the key block protection key does not suit the key block version',
+  CRYPTO_ERR_TR31_MAC: 'a TR-31 key block failed its MAC check: it was altered or the KBPK is wrong',
+  CRYPTO_ERR_TR31_KEY: 'the key inside a TR-31 key block has an invalid length field or padding',
+
+  // EMV
+  CRYPTO_ERR_EMV_PSN: 'a PAN sequence number is not two decimal digits',
+  CRYPTO_ERR_EMV_ATC: 'an application transaction counter is not two bytes',
+  CRYPTO_ERR_EMV_ARPC: 'ARPC inputs do not fit the chosen method (ARC, CSU or proprietary data)',
+
+  // Card verification values
+  CRYPTO_ERR_EXPIRY: 'an expiry date is not four digits YYMM',
+  CRYPTO_ERR_SERVICE_CODE: 'a service code is not three decimal digits',
+  CRYPTO_ERR_PVKI: 'a PIN verification key index is not one decimal digit',
+  CRYPTO_ERR_DECIMALIZATION_TABLE: 'a decimalisation table is not sixteen decimal digits',
+  CRYPTO_ERR_VALIDATION_DATA: 'IBM 3624 validation data is not hexadecimal of 1 to 16 characters',
+
+  // Command-line interface
+  CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
+  CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',
+  CLI_ERR_ARGUMENT_INVALID: 'an argument has the wrong type or an unknown value',
+  CLI_ERR_JSON: 'a batch request line is not valid JSON of the form {"op": ..., "args": {...}}',
+  CLI_ERR_INPUT_TOO_LARGE: 'an input line or file is larger than the stated maximum',
+  CLI_ERR_INTERNAL: 'an unexpected internal failure; the message carries no input data',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(errorCodes, value);
+}

@@ -1,0 +1,3 @@
+export { BastionError, isBastionError, type ErrorDetails, type ErrorJson } from './bastion-error.js';
+export { errorCodes, isErrorCode, type ErrorCode } from './codes.js';
+export { redactSensitive } from './redact.js';
