@@ -4,6 +4,7 @@ import { runBatch } from './batch.js';
 import { allOps } from './ops/index.js';
 import { formatErrorText, formatText, outcomeOf } from './output.js';
 import type { OpSpec } from './op-spec.js';
+import { renderCryptoReference } from './reference.js';
 import { runOp } from './run-op.js';
 import type { CliIo } from '../io.js';
 
@@ -45,6 +46,12 @@ export function cryptoCommand(io: CliIo, setExit: (code: number) => void): Comma
     .action(async () => {
       const { failed } = await runBatch(io.stdin, io.stdoutStream);
       setExit(failed === 0 ? 0 : exitBadInput);
+    });
+  crypto
+    .command('reference', { hidden: true })
+    .description('print the Markdown reference of every operation (docs/crypto-cli.md)')
+    .action(() => {
+      io.stdout(renderCryptoReference());
     });
   return crypto;
 }

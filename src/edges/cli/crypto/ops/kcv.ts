@@ -1,4 +1,4 @@
-import { blockAlgorithms, keyCheckValue, kcvMethods, toHex, type BlockAlgorithm } from '../../../../lib/crypto/index.js';
+import { blockAlgorithms, keyCheckValue, kcvMethods, toHex } from '../../../../lib/crypto/index.js';
 import { defineOp, type OpSpec } from '../op-spec.js';
 
 export const kcvOps: readonly OpSpec[] = [
@@ -22,7 +22,7 @@ export const kcvOps: readonly OpSpec[] = [
     ],
     run: (args) => ({
       kcv: toHex(
-        keyCheckValue(args.algorithm as BlockAlgorithm, args.key, {
+        keyCheckValue(args.algorithm, args.key, {
           ...(args.length === undefined ? {} : { lengthBytes: args.length }),
           ...(args.method === undefined ? {} : { method: args.method }),
         }),

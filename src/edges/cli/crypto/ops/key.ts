@@ -34,7 +34,7 @@ export const keyOps: readonly OpSpec[] = [
     results: { key: 'the new clear key, hex', kcv: 'its key check value' },
     examples: [{ args: { algorithm: 'tdes', length: 16 }, result: { key: '…', kcv: '…' }, random: true }],
     run: (args) => {
-      const generated = generateKey(args.algorithm as BlockAlgorithm, args.length, { kcv: kcvOptions(args.kcvLength) });
+      const generated = generateKey(args.algorithm, args.length, { kcv: kcvOptions(args.kcvLength) });
       return { key: toHex(generated.key), kcv: toHex(generated.kcv) };
     },
   }),
@@ -59,9 +59,9 @@ export const keyOps: readonly OpSpec[] = [
       },
     ],
     run: (args) => {
-      const parts = splitKey(args.algorithm as BlockAlgorithm, args.key, args.count, { kcv: kcvOptions(args.kcvLength) });
+      const parts = splitKey(args.algorithm, args.key, args.count, { kcv: kcvOptions(args.kcvLength) });
       const whole = combineKeyComponents(
-        args.algorithm as BlockAlgorithm,
+        args.algorithm,
         parts.map((part) => part.key),
         kcvOptions(args.kcvLength),
       );
@@ -84,9 +84,9 @@ export const keyOps: readonly OpSpec[] = [
       },
     ],
     run: (args) => {
-      const combined = combineKeyComponents(args.algorithm as BlockAlgorithm, args.components, kcvOptions(args.kcvLength));
+      const combined = combineKeyComponents(args.algorithm, args.components, kcvOptions(args.kcvLength));
       const componentKcvs = args.components.map((component, index) =>
-        toHex(componentKcv(args.algorithm as BlockAlgorithm, component, index, args.kcvLength)),
+        toHex(componentKcv(args.algorithm, component, index, args.kcvLength)),
       );
       return { key: toHex(combined.key), kcv: toHex(combined.kcv), componentKcvs };
     },
