@@ -24,7 +24,7 @@ const cases = allOps.flatMap((op) =>
   op.examples.flatMap((example) =>
     Object.entries(example.args).flatMap(([name, value]) =>
       typeof value === 'string' && value.length >= 4
-        ? mutations(value).map((broken) => ({ op: op.name, args: { ...example.args, [name]: broken } as Args, label: `${op.name} ${name}` }))
+        ? mutations(value).map((broken) => ({ op: op.name, args: { ...example.args, [name]: broken }, label: `${op.name} ${name}` }))
         : [],
     ),
   ),
