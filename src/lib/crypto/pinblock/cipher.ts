@@ -25,9 +25,11 @@ export interface PinBlockArgumentNames {
  * (16 / 24 / 32 bytes). A 16-byte key is therefore TDES or AES depending on the format alone.
  */
 export function pinBlockCipherFor(format: PinBlockFormat, key: Uint8Array, keyArgument = 'key'): EcbCipher {
-  if (format === 4) return new EcbCipher('aes', key, keyArgument);
-  if (key.length === 8) return new EcbCipher('des', key, keyArgument);
-  if (key.length === 16 || key.length === 24) return new EcbCipher('tdes', key, keyArgument);
+  // The key is copied: the cipher prepares its schedule lazily, and a caller that wipes or
+  // reuses its buffer afterwards must not change the key of a live instance.
+  if (format === 4) return new EcbCipher('aes', Buffer.from(key), keyArgument);
+  if (key.length === 8) return new EcbCipher('des', Buffer.from(key), keyArgument);
+  if (key.length === 16 || key.length === 24) return new EcbCipher('tdes', Buffer.from(key), keyArgument);
   throw new BastionError('CRYPTO_ERR_KEY_LENGTH', `${keyArgument} must be 8, 16 or 24 bytes (DES / TDES) for PIN block format ${format}, got ${key.length}`, {
     argument: keyArgument,
     format,
