@@ -1,49 +1,59 @@
 import { BastionError } from '../../errors/index.js';
-import { EcbCipher, type BlockAlgorithm } from '../block-cipher.js';
+import { CbcEncryptor, type BlockAlgorithm } from '../block-cipher.js';
+import { assertMacLengthToVerify, assertMacMatches } from './mac-check.js';
 
 /**
  * CMAC (NIST SP 800-38B, RFC 4493 for AES) over any of the block ciphers. The subkeys and the
- * cipher's key schedule are derived once per key, so one instance MACs many messages cheaply.
+ * cipher context are derived once per key, so one instance MACs many messages cheaply: a
+ * message costs one CBC pass over all blocks but the last plus one block, and is never padded
+ * into a new buffer.
  */
 export class Cmac {
-  private readonly cipher: EcbCipher;
+  readonly algorithm: BlockAlgorithm;
+  private readonly cbc: CbcEncryptor;
   private readonly subkey1: Buffer;
   private readonly subkey2: Buffer;
+  private readonly lastInput: Buffer;
 
   constructor(algorithm: BlockAlgorithm, key: Uint8Array, keyName = 'key') {
-    this.cipher = new EcbCipher(algorithm, key, keyName);
-    const blockSize = this.cipher.blockSize;
-    const l = this.cipher.encryptUnchecked(Buffer.alloc(blockSize));
+    this.algorithm = algorithm;
+    this.cbc = new CbcEncryptor(algorithm, Buffer.from(key), keyName);
+    const blockSize = this.cbc.blockSize;
+    const l = this.cbc.lastBlockUnchecked(Buffer.alloc(blockSize));
     this.subkey1 = doubleInField(l);
     this.subkey2 = doubleInField(this.subkey1);
+    this.lastInput = Buffer.alloc(blockSize);
   }
 
-  get blockSize(): number {
-    return this.cipher.blockSize;
+  get blockSize(): 8 | 16 {
+    return this.cbc.blockSize;
   }
 
   /** The full-block MAC; callers truncate to the length their protocol carries. */
   compute(data: Uint8Array): Buffer {
-    const size = this.cipher.blockSize;
-    const blockCount = Math.max(1, Math.ceil(data.length / size));
-    const lastComplete = data.length > 0 && data.length % size === 0;
-    const state = Buffer.alloc(size);
-    for (let block = 0; block < blockCount - 1; block++) {
-      const offset = block * size;
-      for (let i = 0; i < size; i++) state[i] = (state[i] as number) ^ (data[offset + i] as number);
-      this.cipher.encryptUnchecked(state).copy(state);
-    }
-    const lastOffset = (blockCount - 1) * size;
+    const size = this.cbc.blockSize;
+    const length = data.length;
+    const lastComplete = length > 0 && length % size === 0;
+    // Bytes before the last block: those go through plain CBC.
+    const leadBytes = lastComplete ? length - size : length - (length % size);
     const subkey = lastComplete ? this.subkey1 : this.subkey2;
+    const last = this.lastInput;
     for (let i = 0; i < size; i++) {
-      const index = lastOffset + i;
+      const index = leadBytes + i;
       let byte: number;
-      if (index < data.length) byte = data[index] as number;
-      else if (index === data.length) byte = 0x80;
+      if (index < length) byte = data[index] as number;
+      else if (index === length) byte = 0x80;
       else byte = 0;
-      state[i] = (state[i] as number) ^ byte ^ (subkey[i] as number);
+      last[i] = byte ^ (subkey[i] as number);
     }
-    return this.cipher.encryptUnchecked(state);
+    const chain = leadBytes > 0 ? this.cbc.lastBlockUnchecked(data.subarray(0, leadBytes)) : undefined;
+    return this.cbc.lastBlockUnchecked(last, chain);
+  }
+
+  /** Throws CRYPTO_ERR_MAC_MISMATCH unless `mac` (4 bytes to a block, leftmost) matches. */
+  verify(data: Uint8Array, mac: Uint8Array): void {
+    assertMacLengthToVerify(mac, this.cbc.blockSize);
+    assertMacMatches(this.compute(data), mac);
   }
 }
 
@@ -62,6 +72,10 @@ function doubleInField(block: Buffer): Buffer {
 
 export function cmac(algorithm: BlockAlgorithm, key: Uint8Array, data: Uint8Array): Buffer {
   return new Cmac(algorithm, key).compute(data);
+}
+
+export function verifyCmac(algorithm: BlockAlgorithm, key: Uint8Array, data: Uint8Array, mac: Uint8Array): void {
+  new Cmac(algorithm, key).verify(data, mac);
 }
 
 /** Ensures a requested MAC truncation length fits the block. */
