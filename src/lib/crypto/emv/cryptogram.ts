@@ -1,6 +1,8 @@
 import { BastionError } from '../../errors/index.js';
+import { EcbCipher } from '../block-cipher.js';
 import { equalBytes } from '../bytes.js';
-import { assertIso9797Padding, RetailMac, type Iso9797Padding } from './retail-mac.js';
+import { RetailMac } from '../mac/retail-mac.js';
+import { assertDoubleLengthKey } from './checks.js';
 
 /**
  * Application cryptograms (ARQC, TC, AAC) and the issuer's answer, the ARPC
@@ -10,7 +12,7 @@ import { assertIso9797Padding, RetailMac, type Iso9797Padding } from './retail-m
  * the card chose (CDOL data): padding method 1 (zeros) for Visa CVN 10 style cards, method 2
  * (0x80 then zeros) for the EMV common core definitions, Mastercard and Visa CVN 18 / 22.
  */
-export type EmvCryptogramPadding = Iso9797Padding;
+export type EmvCryptogramPadding = 1 | 2;
 
 export const emvCryptogramPaddings: readonly EmvCryptogramPadding[] = [1, 2];
 
@@ -41,16 +43,22 @@ export interface EmvArpcInput {
  * builds the ARPC under the same key, so it pays for the key set-up once.
  */
 export class EmvCryptogramKey {
-  private readonly mac: RetailMac;
+  private readonly macPadding1: RetailMac;
+  private readonly macPadding2: RetailMac;
+  private readonly tdes: EcbCipher;
 
   constructor(key: Uint8Array, keyName = 'key') {
-    this.mac = new RetailMac(key, keyName);
+    assertDoubleLengthKey(key, keyName);
+    this.macPadding1 = new RetailMac(key, { padding: 1, keyName });
+    this.macPadding2 = new RetailMac(key, { padding: 2, keyName });
+    this.tdes = new EcbCipher('tdes', Buffer.from(key), keyName);
   }
 
   /** The 8-byte application cryptogram of `data`. */
   arqc(data: Uint8Array, padding: EmvCryptogramPadding): Buffer {
-    assertIso9797Padding(padding);
-    return this.mac.compute(data, padding);
+    if ((padding as number) === 1) return this.macPadding1.compute(data);
+    if ((padding as number) === 2) return this.macPadding2.compute(data);
+    throw new BastionError('CRYPTO_ERR_MAC_PADDING', 'padding must be ISO/IEC 9797-1 padding method 1 or 2', { argument: 'padding' });
   }
 
   /** Recomputes the cryptogram and compares in constant time; throws CRYPTO_ERR_MAC_MISMATCH. */
@@ -80,7 +88,7 @@ export class EmvCryptogramKey {
     const block = Buffer.from(arqc);
     block[0] = (block[0] as number) ^ (arc[0] as number);
     block[1] = (block[1] as number) ^ (arc[1] as number);
-    return this.mac.encryptBlock(block);
+    return this.tdes.encryptUnchecked(block);
   }
 
   /**
@@ -99,7 +107,7 @@ export class EmvCryptogramKey {
       });
     }
     const message = Buffer.concat([arqc, csu, proprietaryAuthData]);
-    return this.mac.compute(message, 2).subarray(0, arpcMethod2LengthBytes);
+    return this.macPadding2.compute(message).subarray(0, arpcMethod2LengthBytes);
   }
 
   /** Either ARPC method, with the fields checked against the method chosen. */

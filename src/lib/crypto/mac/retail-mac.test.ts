@@ -55,6 +55,11 @@ describe('ISO 9797-1 MAC algorithm 3 (ANSI X9.19 retail MAC)', () => {
     expect(toHex(retailMac(pyemvKey, ascii('hello world'), 2))).toBe('2BC2D9EDE0CF31F6');
   });
 
+  // pyemv pyemv/sm.py generate_command_mac example (algorithm 3, padding method 2)
+  it('the pyemv secure-messaging command MAC example', () => {
+    expect(toHex(new RetailMac(fromHex('0123456789ABCDEFFEDCBA9876543210'), { padding: 2 }).compute(fromHex('8424000008FFFF1234567890123456')))).toBe('E07B8DF1B4184282');
+  });
+
   it('whole blocks, one block, and short data with padding method 1', () => {
     // A Go X9.19 test suite by rkbalgi (package crypto, Test_X919Mac_Test1 to Test3_WithPadding2).
     const goKey = fromHex('76850752AD7307ADE554D06D3BA73279');
