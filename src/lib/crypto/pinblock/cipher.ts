@@ -1,9 +1,8 @@
 import { BastionError } from '../../errors/index.js';
 import { EcbCipher } from '../block-cipher.js';
-import { xorInto } from '../bytes.js';
 import { assertBlockLength, format4BlockLengthBytes, pinBlockLengthBytes } from './clear.js';
 import { assertPinBlockFormat, type PinBlockFormat } from './format.js';
-import { panFieldIso0, panFieldIso4, requirePan } from './pan.js';
+import { requirePan, xorPanFieldIso0, xorPanFieldIso4 } from './pan.js';
 import {
   applyPinBlockFormat,
   assertFillOption,
@@ -11,6 +10,7 @@ import {
   format4RandomHalf,
   newPinField,
   pinOfField,
+  wipe,
   type PinBlockFillOptions,
 } from './pin-field.js';
 
@@ -37,17 +37,9 @@ export function pinBlockCipherFor(format: PinBlockFormat, key: Uint8Array, keyAr
   });
 }
 
-/** The PAN field a format binds to (8 bytes for 0 and 3, 16 for 4), or undefined for 1 and 2. */
-export function panFieldFor(format: PinBlockFormat, pan: string | undefined, argument = 'pan'): Buffer | undefined {
-  switch (format) {
-    case 0:
-    case 3:
-      return panFieldIso0(requirePan(pan, `PIN block format ${format}`, argument), argument);
-    case 4:
-      return panFieldIso4(requirePan(pan, 'PIN block format 4', argument), argument);
-    default:
-      return undefined;
-  }
+/** The PAN, checked, when `format` binds one (0, 3, 4); undefined for formats 1 and 2, which ignore it. */
+export function panFor(format: PinBlockFormat, pan: string | undefined, argument = 'pan'): string | undefined {
+  return format === 0 || format === 3 || format === 4 ? requirePan(pan, `PIN block format ${format}`, argument) : undefined;
 }
 
 /**
@@ -59,47 +51,50 @@ export function openPinBlock(
   format: PinBlockFormat,
   cipher: EcbCipher,
   encryptedPinBlock: Uint8Array,
-  panField: Buffer | undefined,
+  pan: string | undefined,
   argument: string,
 ): { readonly field: Buffer; readonly pinLength: number } {
   if (format === 4) {
     assertBlockLength(encryptedPinBlock, format4BlockLengthBytes, format, argument);
     const intermediate = cipher.decryptUnchecked(encryptedPinBlock);
-    xorInto(intermediate, panField as Buffer);
+    xorPanFieldIso4(intermediate, pan as string);
     const field = cipher.decryptUnchecked(intermediate);
-    intermediate.fill(0);
+    wipe(intermediate);
     return { field: field.subarray(0, pinBlockLengthBytes), pinLength: checkPinField(field, format, argument) };
   }
   assertBlockLength(encryptedPinBlock, pinBlockLengthBytes, format, argument);
   const field = cipher.decryptUnchecked(encryptedPinBlock);
-  if (panField !== undefined) xorInto(field, panField);
+  if (pan !== undefined) xorPanFieldIso0(field, pan);
   return { field, pinLength: checkPinField(field, format, argument) };
 }
 
 /**
  * Gives a checked PIN field the control and fill of `format`, binds the PAN and enciphers it.
- * The clear field is wiped afterwards: it holds the PIN.
+ * `fillIsF` says the field's fill is already F (it was checked as format 0 or 2), which spares
+ * rewriting it. The clear field is wiped afterwards: it holds the PIN.
  */
 export function sealPinField(
   format: PinBlockFormat,
   cipher: EcbCipher,
   field: Buffer,
   pinLength: number,
-  panField: Buffer | undefined,
+  pan: string | undefined,
   options: PinBlockFillOptions,
+  fillIsF = false,
 ): Buffer {
   if (format === 4) {
     const randomHalf = format4RandomHalf(options);
     const full = Buffer.concat([applyPinBlockFormat(field, 4, pinLength, options), randomHalf], format4BlockLengthBytes);
-    field.fill(0);
+    wipe(field);
     const inner = cipher.encryptUnchecked(full);
-    full.fill(0);
-    return cipher.encryptUnchecked(xorInto(inner, panField as Buffer));
+    wipe(full);
+    xorPanFieldIso4(inner, pan as string);
+    return cipher.encryptUnchecked(inner);
   }
-  applyPinBlockFormat(field, format, pinLength, options);
-  if (panField !== undefined) xorInto(field, panField);
+  applyPinBlockFormat(field, format, pinLength, options, 'fill', fillIsF);
+  if (pan !== undefined) xorPanFieldIso0(field, pan);
   const sealed = cipher.encryptUnchecked(field);
-  field.fill(0);
+  wipe(field);
   return sealed;
 }
 
@@ -120,16 +115,16 @@ export class PinBlockCipher {
   /** The enciphered PIN block (8 bytes for formats 0–3, 16 for format 4). `pan` is needed by 0, 3 and 4. */
   encrypt(pin: string, pan?: string, options: PinBlockFillOptions = {}): Buffer {
     assertFillOption(this.format, options.fill);
-    const panField = panFieldFor(this.format, pan);
-    return sealPinField(this.format, this.cipher, newPinField(pin), pin.length, panField, options);
+    const boundPan = panFor(this.format, pan);
+    return sealPinField(this.format, this.cipher, newPinField(pin), pin.length, boundPan, options);
   }
 
   /** The PIN inside an enciphered PIN block, after checking every rule of the format. */
   decrypt(encryptedPinBlock: Uint8Array, pan?: string): string {
-    const panField = panFieldFor(this.format, pan);
-    const { field, pinLength } = openPinBlock(this.format, this.cipher, encryptedPinBlock, panField, 'encryptedPinBlock');
+    const boundPan = panFor(this.format, pan);
+    const { field, pinLength } = openPinBlock(this.format, this.cipher, encryptedPinBlock, boundPan, 'encryptedPinBlock');
     const pin = pinOfField(field, pinLength);
-    field.fill(0);
+    wipe(field);
     return pin;
   }
 }

@@ -1,7 +1,6 @@
 import { BastionError } from '../../errors/index.js';
-import { xorInto } from '../bytes.js';
 import { assertPinBlockFormat, pinBlockBindsPan, type PinBlockFormat } from './format.js';
-import { panFieldIso0, panFieldIso4, requirePan } from './pan.js';
+import { panFieldIso4, requirePan, xorPanFieldIso0 } from './pan.js';
 import {
   applyPinBlockFormat,
   checkPinField,
@@ -23,20 +22,21 @@ export const format4BlockLengthBytes = 16;
  */
 export function encodePinBlock(format: number, pin: string, pan?: string, options: PinBlockFillOptions = {}): Buffer {
   assertPinBlockFormat(format, clearPinBlockFormats);
-  const panField = pinBlockBindsPan(format) ? panFieldIso0(requirePan(pan, `PIN block format ${format}`)) : undefined;
+  const boundPan = pinBlockBindsPan(format) ? requirePan(pan, `PIN block format ${format}`) : undefined;
   const field = newPinField(pin);
   applyPinBlockFormat(field, format, pin.length, options);
-  return panField === undefined ? field : (xorInto(field, panField) as Buffer);
+  if (boundPan !== undefined) xorPanFieldIso0(field, boundPan);
+  return field;
 }
 
 /** Reads the PIN from a clear format 0–3 PIN block, checking every rule of the format. */
 export function decodePinBlock(format: number, pinBlock: Uint8Array, pan?: string): string {
   assertPinBlockFormat(format, clearPinBlockFormats);
-  const panField = pinBlockBindsPan(format) ? panFieldIso0(requirePan(pan, `PIN block format ${format}`)) : undefined;
+  const boundPan = pinBlockBindsPan(format) ? requirePan(pan, `PIN block format ${format}`) : undefined;
   assertBlockLength(pinBlock, pinBlockLengthBytes, format, 'pinBlock');
   // A copy: the caller's block is never modified.
   const field = Buffer.from(pinBlock);
-  if (panField !== undefined) xorInto(field, panField);
+  if (boundPan !== undefined) xorPanFieldIso0(field, boundPan);
   return pinOfField(field, checkPinField(field, format, 'pinBlock'));
 }
 

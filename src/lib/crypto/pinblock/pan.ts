@@ -1,15 +1,21 @@
 import { BastionError } from '../../errors/index.js';
-import { digitsToNibbles } from '../bytes.js';
 
 /** PANs are 12 to 19 digits (ISO/IEC 7812-1); the limits are the error code's documented meaning. */
 export const panLengthMin = 12;
 export const panLengthMax = 19;
 
-const decimal = /^[0-9]+$/;
+function isPanShaped(pan: string): boolean {
+  if (pan.length < panLengthMin || pan.length > panLengthMax) return false;
+  for (let i = 0; i < pan.length; i++) {
+    const code = pan.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
 
 /** Throws CRYPTO_ERR_PAN unless `pan` is 12 to 19 decimal digits. The PAN never enters the message. */
 export function assertPan(pan: string, argument = 'pan'): void {
-  if (!decimal.test(pan) || pan.length < panLengthMin || pan.length > panLengthMax) {
+  if (!isPanShaped(pan)) {
     throw new BastionError('CRYPTO_ERR_PAN', `${argument} must be ${panLengthMin} to ${panLengthMax} decimal digits (got ${pan.length} characters)`, {
       argument,
       length: pan.length,
@@ -26,23 +32,42 @@ export function requirePan(pan: string | undefined, why: string, argument = 'pan
   return pan;
 }
 
-/**
- * The account number field of formats 0 and 3: four zero nibbles, then the 12 rightmost PAN
- * digits excluding the check digit. A 12-digit PAN leaves 11 digits, which ISO 9564-1 right-
- * justifies with a zero on the left.
- */
-export function panFieldIso0(pan: string, argument = 'pan'): Buffer {
-  assertPan(pan, argument);
-  const digits = pan.slice(Math.max(0, pan.length - 13), pan.length - 1).padStart(12, '0');
-  return digitsToNibbles(`0000${digits}`, 8, 0);
+function xorNibble(target: Uint8Array, index: number, nibble: number): void {
+  const at = index >> 1;
+  target[at] = (target[at] as number) ^ ((index & 1) === 0 ? nibble << 4 : nibble);
 }
 
 /**
- * The PAN field of format 4 (ISO 9564-1:2017): one nibble M = PAN length − 12, the whole PAN,
- * then zero nibbles to 16 bytes. (The standard also allows PANs under 12 digits with M = 0; the
- * library keeps the common 12-to-19 rule for every format.)
+ * XORs the account number field of formats 0 and 3 into the first 8 bytes of `target`: four
+ * zero nibbles, then the 12 rightmost PAN digits excluding the check digit (a 12-digit PAN
+ * leaves 11, right-justified after a zero, as ISO 9564-1 says). Straight from the string, with
+ * no intermediate buffer: this runs twice per translated PIN block. `pan` must be checked.
  */
+export function xorPanFieldIso0(target: Uint8Array, pan: string): void {
+  // Bytes 2..7 hold digit pairs; a digit index below zero (a 12-digit PAN) is a zero nibble.
+  // One read-modify-write per byte rather than per nibble: this is on the translation hot path.
+  let index = pan.length - 13;
+  for (let at = 2; at < 8; at++, index += 2) {
+    const high = index >= 0 ? pan.charCodeAt(index) - 48 : 0;
+    const low = pan.charCodeAt(index + 1) - 48;
+    target[at] = (target[at] as number) ^ ((high << 4) | low);
+  }
+}
+
+/**
+ * XORs the PAN field of format 4 (ISO 9564-1:2017) into 16-byte `target`: one nibble M = PAN
+ * length − 12, the whole PAN, zero nibbles after. (The standard also allows PANs under 12 digits
+ * with M = 0; the library keeps the common 12-to-19 rule for every format.) `pan` must be checked.
+ */
+export function xorPanFieldIso4(target: Uint8Array, pan: string): void {
+  xorNibble(target, 0, pan.length - panLengthMin);
+  for (let i = 0; i < pan.length; i++) xorNibble(target, 1 + i, pan.charCodeAt(i) - 48);
+}
+
+/** The 16-byte PAN field of format 4. */
 export function panFieldIso4(pan: string, argument = 'pan'): Buffer {
   assertPan(pan, argument);
-  return digitsToNibbles(`${pan.length - panLengthMin}${pan}`, 16, 0);
+  const field = Buffer.alloc(16);
+  xorPanFieldIso4(field, pan);
+  return field;
 }

@@ -1,18 +1,12 @@
 import type { EcbCipher } from '../block-cipher.js';
-import { assertPinBlockFormat, type PinBlockFormat } from './format.js';
-import { openPinBlock, panFieldFor, pinBlockCipherFor, sealPinField } from './cipher.js';
+import { assertPinBlockFormat, pinBlockBindsPan, type PinBlockFormat } from './format.js';
+import { openPinBlock, panFor, pinBlockCipherFor, sealPinField } from './cipher.js';
 import { assertFillOption, type PinBlockFillOptions } from './pin-field.js';
 
 /** One side of a translation: the PIN block format and the clear key it is enciphered under. */
 export interface PinBlockKeySpec {
   readonly format: number;
   readonly key: Uint8Array;
-}
-
-/** Formats 0 and 3 share the 8-byte PAN field; format 4 has its own 16-byte one. */
-function panFieldKind(format: PinBlockFormat): 'iso0' | 'iso4' | 'none' {
-  if (format === 0 || format === 3) return 'iso0';
-  return format === 4 ? 'iso4' : 'none';
 }
 
 /**
@@ -32,7 +26,8 @@ export class PinBlockTranslator {
   readonly targetFormat: PinBlockFormat;
   private readonly sourceCipher: EcbCipher;
   private readonly targetCipher: EcbCipher;
-  private readonly sharePanField: boolean;
+  /** Source fill is F (formats 0 and 2), so a target of 0 or 2 keeps it as it is. */
+  private readonly sourceFillIsF: boolean;
 
   constructor(source: PinBlockKeySpec, target: PinBlockKeySpec) {
     assertPinBlockFormat(source.format, undefined, 'sourceFormat');
@@ -41,7 +36,7 @@ export class PinBlockTranslator {
     this.targetFormat = target.format;
     this.sourceCipher = pinBlockCipherFor(source.format, source.key, 'sourceKey');
     this.targetCipher = pinBlockCipherFor(target.format, target.key, 'targetKey');
-    this.sharePanField = panFieldKind(source.format) === panFieldKind(target.format);
+    this.sourceFillIsF = source.format === 0 || source.format === 2;
   }
 
   /**
@@ -50,10 +45,11 @@ export class PinBlockTranslator {
    */
   translate(encryptedPinBlock: Uint8Array, pan?: string, options: PinBlockFillOptions = {}): Buffer {
     assertFillOption(this.targetFormat, options.fill);
-    const sourcePanField = panFieldFor(this.sourceFormat, pan);
-    const targetPanField = this.sharePanField ? sourcePanField : panFieldFor(this.targetFormat, pan);
-    const { field, pinLength } = openPinBlock(this.sourceFormat, this.sourceCipher, encryptedPinBlock, sourcePanField, 'encryptedPinBlock');
-    return sealPinField(this.targetFormat, this.targetCipher, field, pinLength, targetPanField, options);
+    // The PAN is checked once, by whichever side binds it first; formats 1 and 2 ignore it.
+    const sourcePan = panFor(this.sourceFormat, pan);
+    const targetPan = pinBlockBindsPan(this.targetFormat) ? (sourcePan ?? panFor(this.targetFormat, pan)) : undefined;
+    const { field, pinLength } = openPinBlock(this.sourceFormat, this.sourceCipher, encryptedPinBlock, sourcePan, 'encryptedPinBlock');
+    return sealPinField(this.targetFormat, this.targetCipher, field, pinLength, targetPan, options, this.sourceFillIsF);
   }
 }
 
