@@ -1,7 +1,7 @@
 import { BastionError } from '../../errors/index.js';
 import { EcbCipher } from '../block-cipher.js';
 import { assertBlockLength, format4BlockLengthBytes, pinBlockLengthBytes } from './clear.js';
-import { assertPinBlockFormat, type PinBlockFormat } from './format.js';
+import { assertPinBlockFormat, pinBlockBindsPan, type PinBlockFormat } from './format.js';
 import { requirePan, xorPanFieldIso0, xorPanFieldIso4 } from './pan.js';
 import {
   applyPinBlockFormat,
@@ -39,7 +39,7 @@ export function pinBlockCipherFor(format: PinBlockFormat, key: Uint8Array, keyAr
 
 /** The PAN, checked, when `format` binds one (0, 3, 4); undefined for formats 1 and 2, which ignore it. */
 export function panFor(format: PinBlockFormat, pan: string | undefined, argument = 'pan'): string | undefined {
-  return format === 0 || format === 3 || format === 4 ? requirePan(pan, `PIN block format ${format}`, argument) : undefined;
+  return pinBlockBindsPan(format) ? requirePan(pan, `PIN block format ${format}`, argument) : undefined;
 }
 
 /**
