@@ -1,6 +1,7 @@
 import { BastionError } from '../../errors/index.js';
 import { EcbCipher } from '../block-cipher.js';
-import { DerivationPathCache, walkCounterBits } from './derivation-path.js';
+import { walkCounterBits } from './derivation-path.js';
+import { DeviceWalkCache, type DeviceWalk } from './device-cache.js';
 import { aesDukptInitialKeyIdLengthBytes, aesDukptKsnCounter, aesDukptKsnLengthBytes } from './ksn.js';
 
 /**
@@ -263,13 +264,11 @@ export function deriveAesDukptKeys(bdk: Uint8Array, ksn: Uint8Array, workingKeyT
 export class AesDukptHost {
   readonly bdkType: AesDukptBdkType;
   private readonly bdkCipher: EcbCipher;
-  private readonly path = new DerivationPathCache<DerivationKey>();
-  /** The initial key ID whose initial key and walk are remembered. */
-  private deviceId: Buffer | undefined;
-  private deviceInitialKey: DerivationKey | undefined;
-  private deviceStep: (parent: DerivationKey, workingCounter: number) => DerivationKey = (parent) => parent;
+  /** Recently seen devices, keyed by their initial key ID. */
+  private readonly devices: DeviceWalkCache<DerivationKey>;
 
-  constructor(bdk: Uint8Array) {
+  constructor(bdk: Uint8Array, options: { devicesCachedMax?: number } = {}) {
+    this.devices = new DeviceWalkCache<DerivationKey>(options.devicesCachedMax);
     this.bdkType = aesDukptBdkTypeOf(bdk);
     // A copy: the key schedule is built on first use, after the caller may have reused its buffer.
     this.bdkCipher = new EcbCipher('aes', Buffer.from(bdk), 'bdk');
@@ -321,7 +320,7 @@ export class AesDukptHost {
     assertWorkingKey(this.bdkType, 'pinEncryption', workingKeyType);
     const counter = aesDukptKsnCounter(ksn);
     const transaction = this.transactionKeyOf(ksn, counter);
-    const initialKey = (this.deviceInitialKey as DerivationKey).key;
+    const initialKey = this.initialKeyOf(ksn.subarray(0, aesDukptInitialKeyIdLengthBytes)).key;
     const working = (usage: AesDukptKeyUsage, type: AesDukptKeyType): Buffer => workingKeyWith(transaction, ksn, counter, usage, type);
     const keys: AesDukptKeys = {
       initialKey: Buffer.from(initialKey),
@@ -338,18 +337,20 @@ export class AesDukptHost {
   }
 
   private transactionKeyOf(ksn: Uint8Array, counter: number): DerivationKey {
-    const root = this.initialKeyOf(ksn.subarray(0, aesDukptInitialKeyIdLengthBytes));
-    return this.path.walk(root, counter, topCounterBit, this.deviceStep);
+    const device = this.deviceOf(ksn.subarray(0, aesDukptInitialKeyIdLengthBytes));
+    return device.path.walk(device.initialKey, counter, topCounterBit, device.step);
   }
 
   private initialKeyOf(initialKeyId: Uint8Array): DerivationKey {
-    if (this.deviceInitialKey === undefined || this.deviceId === undefined || !this.deviceId.equals(initialKeyId)) {
-      this.deviceId = Buffer.from(initialKeyId);
-      this.deviceInitialKey = derivationKey(deriveInitialKeyWith(this.bdkCipher, this.bdkType, initialKeyId));
-      this.deviceStep = stepFor(initialKeyId, this.bdkType);
-      this.path.reset();
-    }
-    return this.deviceInitialKey;
+    return this.deviceOf(initialKeyId).initialKey;
+  }
+
+  private deviceOf(initialKeyId: Uint8Array): DeviceWalk<DerivationKey> {
+    const id = Buffer.from(initialKeyId.buffer, initialKeyId.byteOffset, initialKeyId.byteLength).toString('latin1');
+    return this.devices.device(id, () => ({
+      initialKey: derivationKey(deriveInitialKeyWith(this.bdkCipher, this.bdkType, initialKeyId)),
+      step: stepFor(initialKeyId, this.bdkType),
+    }));
   }
 }
 

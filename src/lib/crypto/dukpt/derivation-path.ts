@@ -25,16 +25,11 @@ export function walkCounterBits<K>(root: K, counter: number, topBit: number, ste
  * when the working counters at step i are equal (each working counter fixes every earlier one),
  * so a match at each depth, checked in order, is a sufficient key.
  *
- * The owner must call `reset()` whenever the root changes (another device).
+ * One instance belongs to one device (one root): see DeviceWalkCache.
  */
 export class DerivationPathCache<K> {
   private readonly counters: number[] = [];
   private readonly keys: K[] = [];
-
-  reset(): void {
-    this.counters.length = 0;
-    this.keys.length = 0;
-  }
 
   walk(root: K, counter: number, topBit: number, step: DerivationStep<K>): K {
     let key = root;

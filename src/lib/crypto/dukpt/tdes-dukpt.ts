@@ -1,6 +1,7 @@
 import { BastionError } from '../../errors/index.js';
 import { EcbCipher } from '../block-cipher.js';
-import { DerivationPathCache, walkCounterBits } from './derivation-path.js';
+import { walkCounterBits } from './derivation-path.js';
+import { DeviceWalkCache, type DeviceWalk } from './device-cache.js';
 import { assertTdesDukptKsnLength, tdesCounterHighByteMask, tdesDukptKsnCounter } from './ksn.js';
 
 /**
@@ -197,13 +198,11 @@ export function deriveTdesDukptKeys(bdk: Uint8Array, ksn: Uint8Array): TdesDukpt
 export class TdesDukptHost {
   private readonly bdkCipher: EcbCipher;
   private readonly bdkVariantCipher: EcbCipher;
-  private readonly path = new DerivationPathCache<Buffer>();
-  /** The device whose IPEK and walk are remembered: the KSN's first 8 bytes, counter cleared. */
-  private deviceBlock: Buffer | undefined;
-  private deviceInitialKey: Buffer = Buffer.alloc(0);
-  private deviceStep: (key: Buffer, workingCounter: number) => Buffer = (key) => key;
+  /** Recently seen devices, keyed by the KSN's first 8 bytes with the counter cleared. */
+  private readonly devices: DeviceWalkCache<Buffer>;
 
-  constructor(bdk: Uint8Array) {
+  constructor(bdk: Uint8Array, options: { devicesCachedMax?: number } = {}) {
+    this.devices = new DeviceWalkCache<Buffer>(options.devicesCachedMax);
     assertDoubleLengthKey(bdk, 'bdk');
     // A copy: the key schedule is built on first use, after the caller may have reused its buffer.
     this.bdkCipher = new EcbCipher('tdes', Buffer.from(bdk), 'bdk');
@@ -247,7 +246,7 @@ export class TdesDukptHost {
   deriveKeys(ksn: Uint8Array): TdesDukptKeys {
     const transactionKey = this.transactionKeyOf(ksn);
     return {
-      initialKey: Buffer.from(this.deviceInitialKey),
+      initialKey: Buffer.from(this.deviceOf(ksn).initialKey),
       transactionKey: Buffer.from(transactionKey),
       pinKey: variantOf(transactionKey, 'pin'),
       macRequestKey: variantOf(transactionKey, 'macRequest'),
@@ -260,22 +259,16 @@ export class TdesDukptHost {
   /** The remembered transaction key: callers copy or derive from it, never hand it out. */
   private transactionKeyOf(ksn: Uint8Array): Buffer {
     const counter = tdesDukptKsnCounter(ksn);
-    const initialKey = this.initialKeyOf(ksn);
-    return this.path.walk(initialKey, counter, topCounterBit, this.deviceStep);
+    const device = this.deviceOf(ksn);
+    return device.path.walk(device.initialKey, counter, topCounterBit, device.step);
   }
 
   private initialKeyOf(ksn: Uint8Array): Buffer {
-    if (this.deviceBlock === undefined || !sameDevice(this.deviceBlock, ksn)) {
-      this.deviceBlock = initialKeyBlock(ksn);
-      this.deviceInitialKey = initialKeyWith(this.bdkCipher, this.bdkVariantCipher, ksn);
-      this.deviceStep = stepFor(registerBase(ksn));
-      this.path.reset();
-    }
-    return this.deviceInitialKey;
+    return this.deviceOf(ksn).initialKey;
   }
-}
 
-function sameDevice(deviceBlock: Buffer, ksn: Uint8Array): boolean {
-  for (let i = 0; i < 7; i++) if (deviceBlock[i] !== ksn[i]) return false;
-  return deviceBlock[7] === ((ksn[7] as number) & ~tdesCounterHighByteMask);
+  private deviceOf(ksn: Uint8Array): DeviceWalk<Buffer> {
+    const id = initialKeyBlock(ksn).toString('latin1');
+    return this.devices.device(id, () => ({ initialKey: initialKeyWith(this.bdkCipher, this.bdkVariantCipher, ksn), step: stepFor(registerBase(ksn)) }));
+  }
 }
