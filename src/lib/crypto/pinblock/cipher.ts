@@ -104,7 +104,12 @@ export function sealPinField(
  */
 export class PinBlockCipher {
   readonly format: PinBlockFormat;
-  private readonly cipher: EcbCipher;
+  /**
+   * The prepared block cipher. Public so that a PinBlockTranslator can share it: a switch holds
+   * one PinBlockCipher per zone key and pairs it with per-transaction keys (DUKPT) without
+   * preparing the zone key again.
+   */
+  readonly cipher: EcbCipher;
 
   constructor(format: number, key: Uint8Array, names: PinBlockArgumentNames = {}) {
     assertPinBlockFormat(format, undefined, names.format ?? 'format');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes.js';
-import { decryptPinBlock, encryptPinBlock } from './cipher.js';
+import { decryptPinBlock, encryptPinBlock, PinBlockCipher } from './cipher.js';
 import type { PinBlockFormat } from './format.js';
 import { PinBlockTranslator, translatePinBlock } from './translate.js';
 import { digitStrings, expectCryptoError } from './test-helpers.js';
@@ -58,6 +58,13 @@ describe('translate known answers', () => {
     for (let i = 0; i < 3; i++) expect(toHex(translator.translate(hex('B4BF8522DFFB6FFB'), '4356876509876788'))).toBe('9CBBC59480E86283');
     expect(translator.sourceFormat).toBe(0);
     expect(translator.targetFormat).toBe(0);
+  });
+
+  it('accepts a held PinBlockCipher for either side', () => {
+    const zone = new PinBlockCipher(0, tdesKey);
+    expect(toHex(new PinBlockTranslator({ format: 0, key: neapayKey }, zone).translate(hex('B4BF8522DFFB6FFB'), '4356876509876788'))).toBe('9CBBC59480E86283');
+    const terminal = new PinBlockCipher(0, neapayKey);
+    expect(toHex(translatePinBlock(terminal, zone, hex('B4BF8522DFFB6FFB'), '4356876509876788'))).toBe('9CBBC59480E86283');
   });
 
   it('leaves the caller block untouched', () => {

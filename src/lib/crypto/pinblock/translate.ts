@@ -1,6 +1,6 @@
 import type { EcbCipher } from '../block-cipher.js';
-import { assertPinBlockFormat, pinBlockBindsPan, type PinBlockFormat } from './format.js';
-import { openPinBlock, panFor, pinBlockCipherFor, sealPinField } from './cipher.js';
+import { pinBlockBindsPan, type PinBlockFormat } from './format.js';
+import { openPinBlock, panFor, PinBlockCipher, sealPinField } from './cipher.js';
 import { assertFillOption, type PinBlockFillOptions } from './pin-field.js';
 
 /** One side of a translation: the PIN block format and the clear key it is enciphered under. */
@@ -29,14 +29,18 @@ export class PinBlockTranslator {
   /** Source fill is F (formats 0 and 2), so a target of 0 or 2 keeps it as it is. */
   private readonly sourceFillIsF: boolean;
 
-  constructor(source: PinBlockKeySpec, target: PinBlockKeySpec) {
-    assertPinBlockFormat(source.format, undefined, 'sourceFormat');
-    assertPinBlockFormat(target.format, undefined, 'targetFormat');
-    this.sourceFormat = source.format;
-    this.targetFormat = target.format;
-    this.sourceCipher = pinBlockCipherFor(source.format, source.key, 'sourceKey');
-    this.targetCipher = pinBlockCipherFor(target.format, target.key, 'targetKey');
-    this.sourceFillIsF = source.format === 0 || source.format === 2;
+  /**
+   * Each side is a format and clear key, or a PinBlockCipher the caller already holds (a zone
+   * key paired with changing DUKPT keys is then prepared once, not per transaction).
+   */
+  constructor(source: PinBlockKeySpec | PinBlockCipher, target: PinBlockKeySpec | PinBlockCipher) {
+    const from = source instanceof PinBlockCipher ? source : new PinBlockCipher(source.format, source.key, { format: 'sourceFormat', key: 'sourceKey' });
+    const to = target instanceof PinBlockCipher ? target : new PinBlockCipher(target.format, target.key, { format: 'targetFormat', key: 'targetKey' });
+    this.sourceFormat = from.format;
+    this.targetFormat = to.format;
+    this.sourceCipher = from.cipher;
+    this.targetCipher = to.cipher;
+    this.sourceFillIsF = from.format === 0 || from.format === 2;
   }
 
   /**
@@ -54,8 +58,8 @@ export class PinBlockTranslator {
 }
 
 export function translatePinBlock(
-  source: PinBlockKeySpec,
-  target: PinBlockKeySpec,
+  source: PinBlockKeySpec | PinBlockCipher,
+  target: PinBlockKeySpec | PinBlockCipher,
   encryptedPinBlock: Uint8Array,
   pan?: string,
   options: PinBlockFillOptions = {},
