@@ -205,9 +205,10 @@ function floorTranslator(sourceKey, targetKey) {
     const clear = bastion.decryptEcb('tdes', pik, card.pinBlock);
     return { pan: card.pan, ksn: tdesKsns[i], block: ecbOnce('tdes', pinKey, clear), field };
   });
+  const zoneCipher = new bastion.PinBlockCipher(0, zpk);
   const ours = (i) => {
     const item = dukptBlocks[i % inputCount];
-    return new bastion.PinBlockTranslator({ format: 0, key: host.derivePinKey(item.ksn) }, { format: 0, key: zpk }).translate(item.block, item.pan);
+    return new bastion.PinBlockTranslator({ format: 0, key: host.derivePinKey(item.ksn) }, zoneCipher).translate(item.block, item.pan);
   };
   const floor = (i) => {
     const item = dukptBlocks[i % inputCount];
