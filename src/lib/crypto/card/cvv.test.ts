@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../bytes.js';
-import { digitStrings, expectCryptoError } from '../pinblock/test-helpers.js';
+import { digitStrings, expectCryptoError } from '../test-helpers.js';
 import { cvv, CvvCalculator, verifyCvv } from './cvv.js';
 
 const classicCvk = fromHex('0123456789ABCDEFFEDCBA9876543210');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../bytes.js';
-import { digitStrings, expectCryptoError } from '../pinblock/test-helpers.js';
+import { digitStrings, expectCryptoError } from '../test-helpers.js';
 import { Ibm3624Calculator, ibm3624NaturalPin, ibm3624Offset, ibm3624PinFromOffset, verifyIbm3624Offset } from './ibm3624.js';
 
 // psec tests/test_pin.py (generate_ibm3624_pin / generate_ibm3624_offset).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectCryptoError } from '../pinblock/test-helpers.js';
+import { expectCryptoError } from '../test-helpers.js';
 import { isLuhnValid, luhnCheckDigit } from './luhn.js';
 
 describe('Luhn', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../bytes.js';
-import { expectCryptoError } from '../pinblock/test-helpers.js';
+import { expectCryptoError } from '../test-helpers.js';
 import { pvv, PvvCalculator, verifyPvv } from './pvv.js';
 
 const pvk = fromHex('0123456789ABCDEFFEDCBA9876543210');

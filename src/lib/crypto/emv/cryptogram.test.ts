@@ -4,7 +4,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { emvGenerateArpc, emvGenerateArqc, emvVerifyArqc, EmvCryptogramKey } from './cryptogram.js';
 import { emvDeriveIccMasterKey } from './icc-master-key.js';
 import { emvAtcDiversifier, emvCommonSessionKey, emvVisaSmSessionKey } from './session-key.js';
-import { expectBastionError } from './test-helpers.js';
+import { expectCryptoError } from '../test-helpers.js';
 
 const issuerKey = fromHex('0123456789ABCDEFFEDCBA9876543210');
 const doubleBlock = fromHex('0123456789ABCDEF0123456789ABCDEF');
@@ -103,9 +103,9 @@ describe('ARQC (ISO/IEC 9797-1 algorithm 3)', () => {
     expect(() => {
       emvVerifyArqc(key, doubleBlock, fromHex('FA624250B008B59A'), 2);
     }).not.toThrow();
-    expectBastionError(() => { emvVerifyArqc(key, doubleBlock, fromHex('FA624250B008B59B'), 2); }, 'CRYPTO_ERR_MAC_MISMATCH', 'arqc', ['FA624250B008B59', toHex(key)]);
+    expectCryptoError(() => { emvVerifyArqc(key, doubleBlock, fromHex('FA624250B008B59B'), 2); }, 'CRYPTO_ERR_MAC_MISMATCH', 'arqc', ['FA624250B008B59', toHex(key)]);
     // The right cryptogram under the other padding method does not verify.
-    expectBastionError(() => { emvVerifyArqc(key, doubleBlock, fromHex('FA624250B008B59A'), 1); }, 'CRYPTO_ERR_MAC_MISMATCH', 'arqc');
+    expectCryptoError(() => { emvVerifyArqc(key, doubleBlock, fromHex('FA624250B008B59A'), 1); }, 'CRYPTO_ERR_MAC_MISMATCH', 'arqc');
   });
 
   it('rejects any single-bit change in the cryptogram or in the data', () => {
@@ -135,10 +135,10 @@ describe('ARQC (ISO/IEC 9797-1 algorithm 3)', () => {
 
   it('rejects bad keys, padding and cryptogram lengths, naming the argument', () => {
     const key = fromHex('29B33180E567CE38EA4CBC9D753B0E61');
-    expectBastionError(() => emvGenerateArqc(key.subarray(0, 8), doubleBlock, 2), 'CRYPTO_ERR_KEY_LENGTH', 'key', [toHex(key.subarray(0, 8))]);
-    expectBastionError(() => emvGenerateArqc(Buffer.concat([key, key.subarray(0, 8)]), doubleBlock, 2), 'CRYPTO_ERR_KEY_LENGTH', 'key');
-    expectBastionError(() => emvGenerateArqc(key, doubleBlock, 3 as 1), 'CRYPTO_ERR_MAC_PADDING', 'padding', [toHex(doubleBlock)]);
-    expectBastionError(() => { emvVerifyArqc(key, doubleBlock, fromHex('FA624250B008B5'), 2); }, 'CRYPTO_ERR_ARGUMENT', 'arqc', ['FA624250B008B5']);
+    expectCryptoError(() => emvGenerateArqc(key.subarray(0, 8), doubleBlock, 2), 'CRYPTO_ERR_KEY_LENGTH', 'key', [toHex(key.subarray(0, 8))]);
+    expectCryptoError(() => emvGenerateArqc(Buffer.concat([key, key.subarray(0, 8)]), doubleBlock, 2), 'CRYPTO_ERR_KEY_LENGTH', 'key');
+    expectCryptoError(() => emvGenerateArqc(key, doubleBlock, 3 as 1), 'CRYPTO_ERR_MAC_PADDING', 'padding', [toHex(doubleBlock)]);
+    expectCryptoError(() => { emvVerifyArqc(key, doubleBlock, fromHex('FA624250B008B5'), 2); }, 'CRYPTO_ERR_ARGUMENT', 'arqc', ['FA624250B008B5']);
   });
 });
 
@@ -186,25 +186,25 @@ describe('ARPC', () => {
 
   it('checks the inputs against the method with CRYPTO_ERR_EMV_ARPC', () => {
     const secrets = [toHex(key), toHex(arqc)];
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 1 }), 'CRYPTO_ERR_EMV_ARPC', 'arc', secrets);
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 1, arc: fromHex('00') }), 'CRYPTO_ERR_EMV_ARPC', 'arc', secrets);
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 1, arc: fromHex('000000') }), 'CRYPTO_ERR_EMV_ARPC', 'arc', secrets);
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 1, arc: fromHex('3030'), csu: noCsu }), 'CRYPTO_ERR_EMV_ARPC', 'csu', secrets);
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 1, arc: fromHex('3030'), proprietaryAuthData: fromHex('01') }), 'CRYPTO_ERR_EMV_ARPC', 'proprietaryAuthData');
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 2 }), 'CRYPTO_ERR_EMV_ARPC', 'csu', secrets);
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 2, csu: fromHex('000000') }), 'CRYPTO_ERR_EMV_ARPC', 'csu', secrets);
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 2, csu: fromHex('0000000000') }), 'CRYPTO_ERR_EMV_ARPC', 'csu', secrets);
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 2, csu: noCsu, arc: fromHex('3030') }), 'CRYPTO_ERR_EMV_ARPC', 'arc', secrets);
-    expectBastionError(
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 1 }), 'CRYPTO_ERR_EMV_ARPC', 'arc', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 1, arc: fromHex('00') }), 'CRYPTO_ERR_EMV_ARPC', 'arc', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 1, arc: fromHex('000000') }), 'CRYPTO_ERR_EMV_ARPC', 'arc', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 1, arc: fromHex('3030'), csu: noCsu }), 'CRYPTO_ERR_EMV_ARPC', 'csu', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 1, arc: fromHex('3030'), proprietaryAuthData: fromHex('01') }), 'CRYPTO_ERR_EMV_ARPC', 'proprietaryAuthData');
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 2 }), 'CRYPTO_ERR_EMV_ARPC', 'csu', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 2, csu: fromHex('000000') }), 'CRYPTO_ERR_EMV_ARPC', 'csu', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 2, csu: fromHex('0000000000') }), 'CRYPTO_ERR_EMV_ARPC', 'csu', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 2, csu: noCsu, arc: fromHex('3030') }), 'CRYPTO_ERR_EMV_ARPC', 'arc', secrets);
+    expectCryptoError(
       () => emvGenerateArpc(key, arqc, { method: 2, csu: noCsu, proprietaryAuthData: fromHex('123456789012345678') }),
       'CRYPTO_ERR_EMV_ARPC',
       'proprietaryAuthData',
       secrets,
     );
-    expectBastionError(() => emvGenerateArpc(key, arqc.subarray(0, 7), { method: 1, arc: fromHex('3030') }), 'CRYPTO_ERR_EMV_ARPC', 'arqc', secrets);
-    expectBastionError(() => emvGenerateArpc(key, Buffer.concat([arqc, arqc]), { method: 2, csu: noCsu }), 'CRYPTO_ERR_EMV_ARPC', 'arqc', secrets);
-    expectBastionError(() => emvGenerateArpc(key, arqc, { method: 3 as 1, arc: fromHex('3030') }), 'CRYPTO_ERR_EMV_ARPC', 'method', secrets);
-    expectBastionError(() => emvGenerateArpc(key.subarray(0, 8), arqc, { method: 1, arc: fromHex('3030') }), 'CRYPTO_ERR_KEY_LENGTH', 'key', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc.subarray(0, 7), { method: 1, arc: fromHex('3030') }), 'CRYPTO_ERR_EMV_ARPC', 'arqc', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, Buffer.concat([arqc, arqc]), { method: 2, csu: noCsu }), 'CRYPTO_ERR_EMV_ARPC', 'arqc', secrets);
+    expectCryptoError(() => emvGenerateArpc(key, arqc, { method: 3 as 1, arc: fromHex('3030') }), 'CRYPTO_ERR_EMV_ARPC', 'method', secrets);
+    expectCryptoError(() => emvGenerateArpc(key.subarray(0, 8), arqc, { method: 1, arc: fromHex('3030') }), 'CRYPTO_ERR_KEY_LENGTH', 'key', secrets);
   });
 
   it('accepts 0 to 8 bytes of proprietary authentication data', () => {

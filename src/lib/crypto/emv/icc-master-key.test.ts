@@ -5,7 +5,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { adjustOddParity, isOddParity } from '../des-parity.js';
 import { keyCheckValue } from '../kcv.js';
 import { emvDeriveIccMasterKey } from './icc-master-key.js';
-import { expectBastionError } from './test-helpers.js';
+import { expectCryptoError } from '../test-helpers.js';
 
 const imk = fromHex('0123456789ABCDEFFEDCBA9876543210');
 
@@ -123,20 +123,20 @@ describe('emvDeriveIccMasterKey, bad input', () => {
 
   it('rejects issuer keys that are not 16 bytes', () => {
     for (const length of [8, 24, 0]) {
-      expectBastionError(() => emvDeriveIccMasterKey(Buffer.alloc(length, 0x31), pan, '00', 'A'), 'CRYPTO_ERR_KEY_LENGTH', 'issuerMasterKey', [pan]);
+      expectCryptoError(() => emvDeriveIccMasterKey(Buffer.alloc(length, 0x31), pan, '00', 'A'), 'CRYPTO_ERR_KEY_LENGTH', 'issuerMasterKey', [pan]);
     }
   });
 
   it.each(['12345678901', '12345678901234567890', '476173900101011A', '4761 7390 0101 0119', ''])('rejects the PAN %j', (badPan) => {
-    const error = expectBastionError(() => emvDeriveIccMasterKey(imk, badPan, '00', 'A'), 'CRYPTO_ERR_PAN', 'pan', badPan.length > 0 ? [badPan] : []);
+    const error = expectCryptoError(() => emvDeriveIccMasterKey(imk, badPan, '00', 'A'), 'CRYPTO_ERR_PAN', 'pan', badPan.length > 0 ? [badPan] : []);
     expect(error.message).not.toContain(toHex(imk));
   });
 
   it.each(['0', '001', 'A1', '', ' 1'])('rejects the PSN %j', (psn) => {
-    expectBastionError(() => emvDeriveIccMasterKey(imk, pan, psn, 'B'), 'CRYPTO_ERR_EMV_PSN', 'psn', [pan, toHex(imk)]);
+    expectCryptoError(() => emvDeriveIccMasterKey(imk, pan, psn, 'B'), 'CRYPTO_ERR_EMV_PSN', 'psn', [pan, toHex(imk)]);
   });
 
   it('rejects an unknown option', () => {
-    expectBastionError(() => emvDeriveIccMasterKey(imk, pan, '00', 'C' as 'A'), 'CRYPTO_ERR_ALGORITHM', 'option', [pan]);
+    expectCryptoError(() => emvDeriveIccMasterKey(imk, pan, '00', 'C' as 'A'), 'CRYPTO_ERR_ALGORITHM', 'option', [pan]);
   });
 });

@@ -6,7 +6,7 @@ import { adjustOddParity, isOddParity } from '../des-parity.js';
 import { keyCheckValue } from '../kcv.js';
 import { emvDeriveIccMasterKey } from './icc-master-key.js';
 import { emvAtcDiversifier, emvCommonSessionKey, emvTreeSessionKey, emvVisaSmSessionKey } from './session-key.js';
-import { expectBastionError } from './test-helpers.js';
+import { expectCryptoError } from '../test-helpers.js';
 
 const mk = fromHex('0123456789ABCDEFFEDCBA9876543210');
 const kcv2 = (key: Uint8Array): string => toHex(keyCheckValue('tdes', key, { lengthBytes: 2 }));
@@ -67,13 +67,13 @@ describe('emvCommonSessionKey', () => {
   });
 
   it('rejects bad lengths, naming the argument', () => {
-    expectBastionError(() => emvCommonSessionKey(mk.subarray(0, 8), fromHex('001C000000000000')), 'CRYPTO_ERR_KEY_LENGTH', 'iccMasterKey', [toHex(mk.subarray(0, 8))]);
-    expectBastionError(() => emvCommonSessionKey(Buffer.concat([mk, mk.subarray(0, 8)]), fromHex('001C000000000000')), 'CRYPTO_ERR_KEY_LENGTH', 'iccMasterKey', [toHex(mk)]);
+    expectCryptoError(() => emvCommonSessionKey(mk.subarray(0, 8), fromHex('001C000000000000')), 'CRYPTO_ERR_KEY_LENGTH', 'iccMasterKey', [toHex(mk.subarray(0, 8))]);
+    expectCryptoError(() => emvCommonSessionKey(Buffer.concat([mk, mk.subarray(0, 8)]), fromHex('001C000000000000')), 'CRYPTO_ERR_KEY_LENGTH', 'iccMasterKey', [toHex(mk)]);
     for (const r of ['001C0000000000', '001C00000000000000', '']) {
-      expectBastionError(() => emvCommonSessionKey(mk, fromHex(r)), 'CRYPTO_ERR_ARGUMENT', 'r', [toHex(mk)]);
+      expectCryptoError(() => emvCommonSessionKey(mk, fromHex(r)), 'CRYPTO_ERR_ARGUMENT', 'r', [toHex(mk)]);
     }
     for (const atc of ['1C', '001C00', '']) {
-      expectBastionError(() => emvAtcDiversifier(fromHex(atc)), 'CRYPTO_ERR_EMV_ATC', 'atc');
+      expectCryptoError(() => emvAtcDiversifier(fromHex(atc)), 'CRYPTO_ERR_EMV_ATC', 'atc');
     }
   });
 });
@@ -120,9 +120,9 @@ describe('emvVisaSmSessionKey', () => {
   });
 
   it('rejects bad lengths', () => {
-    expectBastionError(() => emvVisaSmSessionKey(mk.subarray(0, 8), fromHex('001C')), 'CRYPTO_ERR_KEY_LENGTH', 'iccMasterKey');
+    expectCryptoError(() => emvVisaSmSessionKey(mk.subarray(0, 8), fromHex('001C')), 'CRYPTO_ERR_KEY_LENGTH', 'iccMasterKey');
     for (const atc of ['1C', '001C00']) {
-      expectBastionError(() => emvVisaSmSessionKey(mk, fromHex(atc)), 'CRYPTO_ERR_EMV_ATC', 'atc', [toHex(mk)]);
+      expectCryptoError(() => emvVisaSmSessionKey(mk, fromHex(atc)), 'CRYPTO_ERR_EMV_ATC', 'atc', [toHex(mk)]);
     }
   });
 });
@@ -169,14 +169,14 @@ describe('emvTreeSessionKey (EMV2000 tree)', () => {
   });
 
   it('rejects trees with fewer leaves than ATC values, and other bad input', () => {
-    expectBastionError(() => emvTreeSessionKey(mk, fromHex('FFFF'), { height: 15, branchFactor: 2 }), 'CRYPTO_ERR_ARGUMENT', 'height', [toHex(mk)]);
-    expectBastionError(() => emvTreeSessionKey(mk, fromHex('FFFF'), { height: 7, branchFactor: 4 }), 'CRYPTO_ERR_ARGUMENT', 'height');
-    expectBastionError(() => emvTreeSessionKey(mk, fromHex('0001'), { height: 0, branchFactor: 4 }), 'CRYPTO_ERR_ARGUMENT', 'height');
-    expectBastionError(() => emvTreeSessionKey(mk, fromHex('0001'), { height: 8.5 }), 'CRYPTO_ERR_ARGUMENT', 'height');
-    expectBastionError(() => emvTreeSessionKey(mk, fromHex('0001'), { branchFactor: 1, height: 64 }), 'CRYPTO_ERR_ARGUMENT', 'branchFactor');
-    expectBastionError(() => emvTreeSessionKey(mk, fromHex('0001'), { branchFactor: 65537, height: 1 }), 'CRYPTO_ERR_ARGUMENT', 'branchFactor');
-    expectBastionError(() => emvTreeSessionKey(mk, fromHex('0001'), { iv: Buffer.alloc(8) }), 'CRYPTO_ERR_IV_LENGTH', 'iv');
-    expectBastionError(() => emvTreeSessionKey(mk, fromHex('000001')), 'CRYPTO_ERR_EMV_ATC', 'atc');
-    expectBastionError(() => emvTreeSessionKey(mk.subarray(0, 8), fromHex('0001')), 'CRYPTO_ERR_KEY_LENGTH', 'iccMasterKey');
+    expectCryptoError(() => emvTreeSessionKey(mk, fromHex('FFFF'), { height: 15, branchFactor: 2 }), 'CRYPTO_ERR_ARGUMENT', 'height', [toHex(mk)]);
+    expectCryptoError(() => emvTreeSessionKey(mk, fromHex('FFFF'), { height: 7, branchFactor: 4 }), 'CRYPTO_ERR_ARGUMENT', 'height');
+    expectCryptoError(() => emvTreeSessionKey(mk, fromHex('0001'), { height: 0, branchFactor: 4 }), 'CRYPTO_ERR_ARGUMENT', 'height');
+    expectCryptoError(() => emvTreeSessionKey(mk, fromHex('0001'), { height: 8.5 }), 'CRYPTO_ERR_ARGUMENT', 'height');
+    expectCryptoError(() => emvTreeSessionKey(mk, fromHex('0001'), { branchFactor: 1, height: 64 }), 'CRYPTO_ERR_ARGUMENT', 'branchFactor');
+    expectCryptoError(() => emvTreeSessionKey(mk, fromHex('0001'), { branchFactor: 65537, height: 1 }), 'CRYPTO_ERR_ARGUMENT', 'branchFactor');
+    expectCryptoError(() => emvTreeSessionKey(mk, fromHex('0001'), { iv: Buffer.alloc(8) }), 'CRYPTO_ERR_IV_LENGTH', 'iv');
+    expectCryptoError(() => emvTreeSessionKey(mk, fromHex('000001')), 'CRYPTO_ERR_EMV_ATC', 'atc');
+    expectCryptoError(() => emvTreeSessionKey(mk.subarray(0, 8), fromHex('0001')), 'CRYPTO_ERR_KEY_LENGTH', 'iccMasterKey');
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CbcEncryptor, encryptCbc, type BlockAlgorithm } from '../block-cipher.js';
 import { fromHex, toHex } from '../bytes.js';
-import { expectBastionError } from './test-helpers.js';
+import { expectCryptoError } from '../test-helpers.js';
 
 // CbcEncryptor lives in block-cipher.ts; the MACs in this folder are its users, so it is tested here.
 describe('CbcEncryptor (cached CBC context for CBC-MACs)', () => {
@@ -60,10 +60,10 @@ describe('CbcEncryptor (cached CBC context for CBC-MACs)', () => {
 
   it('rejects partial blocks, wrong IV lengths and bad keys, and keeps working afterwards', () => {
     const cbc = new CbcEncryptor('aes', keys.aes);
-    expectBastionError(() => cbc.lastBlock(Buffer.alloc(15)), 'CRYPTO_ERR_DATA_LENGTH', 'data', [keys.aes]);
-    expectBastionError(() => cbc.lastBlock(Buffer.alloc(0)), 'CRYPTO_ERR_DATA_LENGTH', 'data', [keys.aes]);
-    expectBastionError(() => cbc.lastBlock(Buffer.alloc(16), Buffer.alloc(8)), 'CRYPTO_ERR_IV_LENGTH', 'iv', [keys.aes]);
-    expectBastionError(() => new CbcEncryptor('tdes', keys.des, 'mak'), 'CRYPTO_ERR_KEY_LENGTH', 'mak', [keys.des]);
+    expectCryptoError(() => cbc.lastBlock(Buffer.alloc(15)), 'CRYPTO_ERR_DATA_LENGTH', 'data', [keys.aes]);
+    expectCryptoError(() => cbc.lastBlock(Buffer.alloc(0)), 'CRYPTO_ERR_DATA_LENGTH', 'data', [keys.aes]);
+    expectCryptoError(() => cbc.lastBlock(Buffer.alloc(16), Buffer.alloc(8)), 'CRYPTO_ERR_IV_LENGTH', 'iv', [keys.aes]);
+    expectCryptoError(() => new CbcEncryptor('tdes', keys.des, 'mak'), 'CRYPTO_ERR_KEY_LENGTH', 'mak', [keys.des]);
     // RFC 4493 / SP 800-38B: AES-128 of 6BC1BEE2... from a zero IV is 3AD77BB40D7A3660A89ECAF32466EF97.
     expect(toHex(cbc.lastBlock(fromHex('6BC1BEE22E409F96E93D7E117393172A')))).toBe('3AD77BB40D7A3660A89ECAF32466EF97');
   });

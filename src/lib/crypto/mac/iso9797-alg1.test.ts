@@ -4,7 +4,7 @@ import { encryptCbc } from '../block-cipher.js';
 import { fromHex, toHex } from '../bytes.js';
 import { Iso9797Alg1Mac, iso9797Alg1Mac, verifyIso9797Alg1Mac } from './iso9797-alg1.js';
 import { padIso9797, type Iso9797PaddingMethod } from './padding.js';
-import { expectBastionError, flipBit } from './test-helpers.js';
+import { expectCryptoError, flipBit } from '../test-helpers.js';
 
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
 const nowIsTheTimeForAll = ascii('Now is the time for all ');
@@ -89,8 +89,8 @@ describe('ISO 9797-1 MAC algorithm 1 (CBC-MAC)', () => {
         const mac = verifier.compute(data);
         verifier.verify(data, mac);
         verifier.verify(data, mac.subarray(0, 4));
-        if (inMac) expectBastionError(() => { verifier.verify(data, flipBit(mac, bit % 64)); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key]);
-        else expectBastionError(() => { verifier.verify(flipBit(data, bit % (data.length * 8)), mac); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key]);
+        if (inMac) expectCryptoError(() => { verifier.verify(data, flipBit(mac, bit % 64)); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key]);
+        else expectCryptoError(() => { verifier.verify(flipBit(data, bit % (data.length * 8)), mac); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key]);
       }),
       { numRuns: 200 },
     );
@@ -99,10 +99,10 @@ describe('ISO 9797-1 MAC algorithm 1 (CBC-MAC)', () => {
 
   it('rejects bad keys, padding and MAC lengths, naming the argument and not the key', () => {
     const key = fromHex('0123456789ABCDEFFEDCBA98');
-    expectBastionError(() => iso9797Alg1Mac('tdes', key, Buffer.alloc(8)), 'CRYPTO_ERR_KEY_LENGTH', 'key', [key]);
-    expectBastionError(() => new Iso9797Alg1Mac('des', desKey.subarray(0, 7), { keyName: 'mak' }), 'CRYPTO_ERR_KEY_LENGTH', 'mak', [desKey.subarray(0, 7)]);
-    expectBastionError(() => iso9797Alg1Mac('des', desKey, Buffer.alloc(8), 4 as Iso9797PaddingMethod), 'CRYPTO_ERR_MAC_PADDING', 'padding', [desKey]);
-    expectBastionError(() => { verifyIso9797Alg1Mac('des', desKey, Buffer.alloc(8), Buffer.alloc(3)); }, 'CRYPTO_ERR_ARGUMENT', 'mac', [desKey]);
-    expectBastionError(() => { verifyIso9797Alg1Mac('des', desKey, Buffer.alloc(8), Buffer.alloc(9)); }, 'CRYPTO_ERR_ARGUMENT', 'mac', [desKey]);
+    expectCryptoError(() => iso9797Alg1Mac('tdes', key, Buffer.alloc(8)), 'CRYPTO_ERR_KEY_LENGTH', 'key', [key]);
+    expectCryptoError(() => new Iso9797Alg1Mac('des', desKey.subarray(0, 7), { keyName: 'mak' }), 'CRYPTO_ERR_KEY_LENGTH', 'mak', [desKey.subarray(0, 7)]);
+    expectCryptoError(() => iso9797Alg1Mac('des', desKey, Buffer.alloc(8), 4 as Iso9797PaddingMethod), 'CRYPTO_ERR_MAC_PADDING', 'padding', [desKey]);
+    expectCryptoError(() => { verifyIso9797Alg1Mac('des', desKey, Buffer.alloc(8), Buffer.alloc(3)); }, 'CRYPTO_ERR_ARGUMENT', 'mac', [desKey]);
+    expectCryptoError(() => { verifyIso9797Alg1Mac('des', desKey, Buffer.alloc(8), Buffer.alloc(9)); }, 'CRYPTO_ERR_ARGUMENT', 'mac', [desKey]);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes.js';
 import { padIso9797, type Iso9797PaddingMethod } from './padding.js';
 import { RetailMac, retailMac, verifyRetailMac } from './retail-mac.js';
-import { expectBastionError, flipBit } from './test-helpers.js';
+import { expectCryptoError, flipBit } from '../test-helpers.js';
 
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
 
@@ -120,8 +120,8 @@ describe('ISO 9797-1 MAC algorithm 3 (ANSI X9.19 retail MAC)', () => {
         const mac = verifier.compute(data);
         verifier.verify(data, mac);
         verifier.verify(data, mac.subarray(0, 4));
-        if (inMac) expectBastionError(() => { verifier.verify(data, flipBit(mac, bit % 64)); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key]);
-        else expectBastionError(() => { verifier.verify(flipBit(data, bit % (data.length * 8)), mac); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key]);
+        if (inMac) expectCryptoError(() => { verifier.verify(data, flipBit(mac, bit % 64)); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key]);
+        else expectCryptoError(() => { verifier.verify(flipBit(data, bit % (data.length * 8)), mac); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key]);
       }),
       { numRuns: 200 },
     );
@@ -130,11 +130,11 @@ describe('ISO 9797-1 MAC algorithm 3 (ANSI X9.19 retail MAC)', () => {
 
   it('rejects bad keys, padding and MAC lengths without echoing the key', () => {
     const single = fromHex('0123456789ABCDEF');
-    expectBastionError(() => new RetailMac(single), 'CRYPTO_ERR_KEY_LENGTH', 'key', [single]);
-    expectBastionError(() => new RetailMac(fromHex('0123456789ABCDEFFEDCBA9876543210AA'), { keyName: 'mak' }), 'CRYPTO_ERR_KEY_LENGTH', 'mak');
-    expectBastionError(() => retailMac(key, Buffer.alloc(8), 0 as Iso9797PaddingMethod), 'CRYPTO_ERR_MAC_PADDING', 'padding', [key]);
-    expectBastionError(() => { verifyRetailMac(key, Buffer.alloc(8), Buffer.alloc(2)); }, 'CRYPTO_ERR_ARGUMENT', 'mac', [key]);
+    expectCryptoError(() => new RetailMac(single), 'CRYPTO_ERR_KEY_LENGTH', 'key', [single]);
+    expectCryptoError(() => new RetailMac(fromHex('0123456789ABCDEFFEDCBA9876543210AA'), { keyName: 'mak' }), 'CRYPTO_ERR_KEY_LENGTH', 'mak');
+    expectCryptoError(() => retailMac(key, Buffer.alloc(8), 0 as Iso9797PaddingMethod), 'CRYPTO_ERR_MAC_PADDING', 'padding', [key]);
+    expectCryptoError(() => { verifyRetailMac(key, Buffer.alloc(8), Buffer.alloc(2)); }, 'CRYPTO_ERR_ARGUMENT', 'mac', [key]);
     const mac = retailMac(key, Buffer.alloc(8));
-    expectBastionError(() => { verifyRetailMac(key, Buffer.alloc(9), mac); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key, mac]);
+    expectCryptoError(() => { verifyRetailMac(key, Buffer.alloc(9), mac); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [key, mac]);
   });
 });

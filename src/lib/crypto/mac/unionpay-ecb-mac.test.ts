@@ -2,7 +2,7 @@ import { createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes.js';
-import { expectBastionError, flipBit } from './test-helpers.js';
+import { expectCryptoError, flipBit } from '../test-helpers.js';
 import { UnionPayEcbMac, unionPayEcbMac, verifyUnionPayEcbMac, type UnionPayEcbVariant } from './unionpay-ecb-mac.js';
 
 /**
@@ -102,8 +102,8 @@ describe('UnionPay POS "ECB" MAC (field 64)', () => {
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 120 }), fc.nat(), fc.boolean(), (data, bit, inMac) => {
         const mac = instance.compute(data);
         instance.verify(data, mac);
-        if (inMac) expectBastionError(() => { instance.verify(data, flipBit(mac, bit % 64)); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [mak]);
-        else expectBastionError(() => { instance.verify(flipBit(data, bit % (data.length * 8)), mac); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [mak]);
+        if (inMac) expectCryptoError(() => { instance.verify(data, flipBit(mac, bit % 64)); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [mak]);
+        else expectCryptoError(() => { instance.verify(flipBit(data, bit % (data.length * 8)), mac); }, 'CRYPTO_ERR_MAC_MISMATCH', 'mac', [mak]);
       }),
       { numRuns: 200 },
     );
@@ -113,9 +113,9 @@ describe('UnionPay POS "ECB" MAC (field 64)', () => {
   it('rejects bad keys, variants and MAC lengths without echoing the key', () => {
     const tdesKey = fromHex('0123456789ABCDEFFEDCBA9876543210');
     const shortKey = fromHex('0123456789ABCDEF');
-    expectBastionError(() => new UnionPayEcbMac(fromHex('0123456789ABCDEFFEDCBA98765432100123456789ABCDEF')), 'CRYPTO_ERR_KEY_LENGTH', 'key', [tdesKey]);
-    expectBastionError(() => new UnionPayEcbMac(shortKey, { variant: 'tdes', keyName: 'mak' }), 'CRYPTO_ERR_KEY_LENGTH', 'mak', [shortKey]);
-    expectBastionError(() => new UnionPayEcbMac(tdesKey, { variant: 'des-right' as UnionPayEcbVariant }), 'CRYPTO_ERR_ALGORITHM', 'variant', [tdesKey]);
-    expectBastionError(() => { verifyUnionPayEcbMac(tdesKey, Buffer.alloc(8), Buffer.alloc(4)); }, 'CRYPTO_ERR_ARGUMENT', 'mac', [tdesKey]);
+    expectCryptoError(() => new UnionPayEcbMac(fromHex('0123456789ABCDEFFEDCBA98765432100123456789ABCDEF')), 'CRYPTO_ERR_KEY_LENGTH', 'key', [tdesKey]);
+    expectCryptoError(() => new UnionPayEcbMac(shortKey, { variant: 'tdes', keyName: 'mak' }), 'CRYPTO_ERR_KEY_LENGTH', 'mak', [shortKey]);
+    expectCryptoError(() => new UnionPayEcbMac(tdesKey, { variant: 'des-right' as UnionPayEcbVariant }), 'CRYPTO_ERR_ALGORITHM', 'variant', [tdesKey]);
+    expectCryptoError(() => { verifyUnionPayEcbMac(tdesKey, Buffer.alloc(8), Buffer.alloc(4)); }, 'CRYPTO_ERR_ARGUMENT', 'mac', [tdesKey]);
   });
 });

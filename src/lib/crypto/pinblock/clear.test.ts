@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes.js';
 import { decodeIso4PinField, decodePinBlock, encodeIso4PanField, encodeIso4PinField, encodePinBlock } from './clear.js';
-import { digitStrings, expectCryptoError } from './test-helpers.js';
+import { digitStrings, expectCryptoError } from '../test-helpers.js';
 
 const hex = (text: string): Buffer => fromHex(text);
 

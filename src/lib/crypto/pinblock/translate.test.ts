@@ -4,7 +4,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { decryptPinBlock, encryptPinBlock, PinBlockCipher } from './cipher.js';
 import type { PinBlockFormat } from './format.js';
 import { PinBlockTranslator, translatePinBlock } from './translate.js';
-import { digitStrings, expectCryptoError } from './test-helpers.js';
+import { digitStrings, expectCryptoError } from '../test-helpers.js';
 
 const hex = (text: string): Buffer => fromHex(text);
 
