@@ -104,3 +104,14 @@ describe('batch mode', () => {
     expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error?.code))).toEqual(['CLI_ERR_INPUT_TOO_LARGE', 'ok']);
   });
 });
+
+describe('block cipher operations', () => {
+  it('refuse an IV in ECB mode and a key of the wrong length, naming the argument', async () => {
+    const iv = await run(['crypto', 'encrypt', '--algorithm', 'aes', '--key', '2B7E151628AED2A6ABF7158809CF4F3C', '--data', '6BC1BEE22E409F96E93D7E117393172A', '--iv', '000102030405060708090A0B0C0D0E0F']);
+    expect(iv.status).toBe(2);
+    expect(iv.err).toBe('error CLI_ERR_ARGUMENT_INVALID: iv: only CBC mode takes an IV (argument: iv)\n');
+    const data = await run(['crypto', 'decrypt', '--algorithm', 'sm4', '--key', '0123456789ABCDEFFEDCBA9876543210', '--data', '0011']);
+    expect(data.status).toBe(2);
+    expect(data.err).toMatch(/^error CRYPTO_ERR_DATA_LENGTH: data must be a non-empty multiple of 16 bytes, got 2 \(argument: data\)\n$/);
+  });
+});
