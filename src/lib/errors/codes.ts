@@ -57,6 +57,20 @@ export const errorCodes = {
   CRYPTO_ERR_DECIMALIZATION_TABLE: 'a decimalisation table is not sixteen decimal digits',
   CRYPTO_ERR_VALIDATION_DATA: 'IBM 3624 validation data is not hexadecimal of 1 to 16 characters',
 
+  // ISO 8583 messages, framing and EMV TLV
+  ISO_ERR_SPEC: 'a message spec is inconsistent (a definition error, found when the spec is loaded)',
+  ISO_ERR_MTI: 'the message type indicator is missing, malformed or not four digits',
+  ISO_ERR_BITMAP: 'a bitmap is truncated, or marks a field the spec does not define',
+  ISO_ERR_LENGTH: 'a length prefix or fixed length does not fit the data or exceeds the field maximum',
+  ISO_ERR_ENCODING: 'field data is not valid in its encoding (BCD nibble, character set, hex)',
+  ISO_ERR_FIELD_VALUE: 'a value given to pack does not fit its field (type, characters, length)',
+  ISO_ERR_FIELD_UNKNOWN: 'a field or sub-field number or name is not defined in the spec',
+  ISO_ERR_TRAILING_DATA: 'bytes are left over after the last field the bitmap announced',
+  ISO_ERR_TLV: 'BER-TLV data is malformed: tag, length or nesting',
+  ISO_ERR_DOL: 'a data object list (PDOL, CDOL) is malformed or its data does not match it',
+  ISO_ERR_FRAME_TOO_LARGE: 'a frame announces more bytes than the configured maximum',
+  ISO_ERR_FRAME_HEADER: 'a frame is too short for its TPDU and header, or they are malformed',
+
   // Command-line interface
   CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
   CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',
