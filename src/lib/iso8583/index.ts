@@ -1,0 +1,5 @@
+/** Bastion's ISO 8583 engine: specs as data, a compiled codec, and the dialects it ships. */
+export * from './spec.js';
+export { IsoMessage } from './message.js';
+export { MessageCodec, messageBytesMax } from './message-codec.js';
+export { unionPayPosSpec, type UnionPayPosSpec } from './specs/unionpay-pos.js';
