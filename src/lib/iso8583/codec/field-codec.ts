@@ -130,6 +130,10 @@ function compositeCodec(path: string, spec: FieldSpec, subfields: readonly Subfi
         if (position === text.length && sub.optional === true) break;
         if (sub.variable === true) {
           if (text.length - position > sub.length) break; // reported below as characters left over
+          // A required variable sub-field takes at least one character, as pack demands.
+          if (position === text.length) {
+            throw new BastionError('ISO_ERR_LENGTH', `sub-field ${sub.path} needs 1 to ${sub.length} characters but none remain`, { field: sub.path, offset: start });
+          }
           out[sub.key] = text.slice(position);
           position = text.length;
           break;
