@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { cryptoCommand, exitBadInput } from './crypto/command.js';
+import { iso8583Command } from './iso8583/command.js';
 import { redactSensitive } from '../../lib/errors/index.js';
 import { processIo, type CliIo } from './io.js';
 
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       writeErr: (text) => { if (!text.startsWith('error:')) io.stderr(text); },
     });
   program.addCommand(cryptoCommand(io, setExit));
+  program.addCommand(iso8583Command(io, setExit));
   program.commands.forEach(function exitOverrideAll(command: Command): void {
     command.exitOverride();
     command.configureOutput({
