@@ -75,7 +75,7 @@ export const errorCodes = {
   CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
   CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',
   CLI_ERR_ARGUMENT_INVALID: 'an argument has the wrong type or an unknown value',
-  CLI_ERR_JSON: 'a batch request line is not valid JSON of the form {"op": ..., "args": {...}}',
+  CLI_ERR_JSON: 'a batch request line or an ISO 8583 JSON message is not valid JSON of its documented form',
   CLI_ERR_INPUT_TOO_LARGE: 'an input line or file is larger than the stated maximum',
   CLI_ERR_INTERNAL: 'an unexpected internal failure; the message carries no input data',
 } as const;
