@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decryptEcb, decryptPinBlock, fromHex, keyCheckValue, toHex, unionPayEcbMac } from '../../crypto/index.js';
 import { BastionError } from '../../errors/index.js';
+import { decodeFrame, encodeFrame } from '../framing/index.js';
 import { IsoMessage } from '../message.js';
 import { MessageCodec } from '../message-codec.js';
 import type { MessageSpec } from '../spec.js';
@@ -445,6 +446,17 @@ describe('settlement (0500 / 0510, 60.3 = 201)', () => {
   });
 });
 
+describe('a known frame on the wire', () => {
+  it('the chip sale inside length, TPDU and an IC header, and back', () => {
+    const tpdu = { id: 0x60, destination: 0x0006, source: 0x0000 };
+    const header = { applicationType: 0x61, softwareVersion: 0x31, terminalStatus: 0, processingRequirement: 0, subVersion: 0x311003 } as const;
+    const wire = encodeFrame({ tpdu, header, message: codec.pack(saleRequest) });
+    const lengthHex = (5 + 6 + saleRequestBytes.length).toString(16).padStart(4, '0').toUpperCase();
+    expect(toHex(wire)).toBe(`${lengthHex}6000060000613100311003${toHex(saleRequestBytes)}`);
+    expect(snapshot(codec.unpack(decodeFrame(wire).message))).toEqual(snapshot(saleRequest));
+  });
+});
+
 describe('the frames hang together', () => {
   it('the 0810 keys decrypt under the TMK to keys whose KCVs are the ones sent', () => {
     const keys = fromHex(workingKeysHex);
@@ -473,8 +485,8 @@ describe('the frames hang together', () => {
 
 describe('real frames from public sources', () => {
   it('a chip sale from a published terminal debug log (blog.csdn.net/MaxWoods/article/details/86490475)', () => {
-    // The frame as printed, 2-byte length 01AA (426) first; then TPDU 60 0006 0000 and the
-    // header 60 31 00 31 10 03, which the framing layer strips. From the MTI on it is this spec.
+    // The frame as printed: 2-byte length 01AA (426), TPDU 60 0006 0000, header 60 31 00 31 10 03,
+    // which the framing layer reads; from the MTI on it is this spec.
     const printed = frame(
       '01AA 6000060000 603100311003',
       '0200 702406C020C19A31', // fields 2 3 4 11 14 22 23 25 26 35 41 42 48 49 52 53 55 59 60 64
@@ -492,8 +504,11 @@ describe('real frames from public sources', () => {
       '0014 22000024000600', // 60: 22, 000024, 000, 6 (contactless capable), 0, 0
       '3846363531423236', // 64: "8F651B26"
     );
-    expect(printed.readUInt16BE(0)).toBe(printed.length - 2);
-    const bytes = printed.subarray(2 + 5 + 6);
+    const decoded = decodeFrame(printed);
+    expect(decoded.tpdu).toEqual({ id: 0x60, destination: 0x0006, source: 0x0000 });
+    expect(decoded.header).toEqual({ applicationType: 0x60, softwareVersion: 0x31, terminalStatus: 0, processingRequirement: 0, subVersion: 0x311003 });
+    const bytes = decoded.message;
+    expect(bytes.length).toBe(printed.length - 2 - 5 - 6);
     const message = codec.unpack(bytes);
     expect(message.fieldNumbers()).toEqual([2, 3, 4, 11, 14, 22, 23, 25, 26, 35, 41, 42, 48, 49, 52, 53, 55, 59, 60, 64]);
     expect(message.get(2)).toBe('6224242900000113');
@@ -528,7 +543,7 @@ describe('real frames from public sources', () => {
     const printed = frame(
       '007b600016000060220000000002007020048020c08811165477666265921222000000000000014959555556022000375477666265921222d25085060000012600000033333333333333333232323232323232323232323232323135361000000000000000000822000001001500000100100000103133394343433842',
     );
-    const error = thrown(() => codec.unpack(printed.subarray(13)));
+    const error = thrown(() => codec.unpack(decodeFrame(printed).message));
     expect(error.code).toBe('ISO_ERR_TRAILING_DATA');
     expect(error.details).toMatchObject({ offset: 102 });
   });
