@@ -1,7 +1,7 @@
 import { BastionError } from '../errors/index.js';
 import { ByteWriter, type ReadCursor } from './codec/cursor.js';
 import { compileField, type FieldCodec } from './codec/field-codec.js';
-import { readBitmap, readMti, requireNothingLeft, writeBitmap, writeMti } from './codec/header-parts.js';
+import { readBitmapInto, readMti, requireNothingLeft, writeBitmap, writeMti } from './codec/header-parts.js';
 import { IsoMessage } from './message.js';
 import type { MessageSpec } from './spec.js';
 
@@ -16,6 +16,8 @@ export const messageBytesMax = 64 * 1024;
 export class MessageCodec<S extends MessageSpec = MessageSpec> {
   readonly spec: S;
   private readonly codecs: (FieldCodec | undefined)[] = [];
+  /** The bitmap of the message being unpacked; unpack is synchronous, so one per codec is enough. */
+  private readonly bitmap = new Uint8Array(16);
 
   constructor(spec: S) {
     this.spec = spec;
@@ -39,8 +41,9 @@ export class MessageCodec<S extends MessageSpec = MessageSpec> {
     }
     const cursor: ReadCursor = { bytes, offset: 0 };
     const message = new IsoMessage(this.spec, readMti(this.spec.mti.encoding, cursor));
-    const bitmap = readBitmap(this.spec.bitmap.encoding, cursor);
-    for (let index = 0; index < bitmap.length; index++) {
+    const bitmap = this.bitmap;
+    const bitmapBytes = readBitmapInto(this.spec.bitmap.encoding, cursor, bitmap);
+    for (let index = 0; index < bitmapBytes; index++) {
       const byte = bitmap[index] as number;
       if (byte === 0) continue;
       for (let bit = 0; bit < 8; bit++) {

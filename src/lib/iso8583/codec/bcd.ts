@@ -12,6 +12,13 @@ const digitPairOfByte: readonly (string | undefined)[] = Array.from({ length: 25
   return high !== '' && low !== '' ? high + low : undefined;
 });
 
+/** Byte → its two characters for track data, where the nibble D stands for '='; undefined otherwise. */
+const trackPairOfByte: readonly (string | undefined)[] = Array.from({ length: 256 }, (_, byte) => {
+  const high = characterOfNibble(byte >> 4, true);
+  const low = characterOfNibble(byte & 0x0f, true);
+  return high !== undefined && low !== undefined ? high + low : undefined;
+});
+
 export function nibbleOfDigit(code: number, allowSeparator: boolean): number {
   if (code >= 48 && code <= 57) return code - 48;
   if (allowSeparator && code === 61) return 0x0d; // '=' in track data
@@ -29,6 +36,18 @@ export function digitPairsOf(bytes: Uint8Array, start: number, end: number): str
   let text = '';
   for (let i = start; i < end; i++) {
     const pair = digitPairOfByte[bytes[i] as number];
+    if (pair === undefined) return undefined;
+    text += pair;
+  }
+  return text;
+}
+
+/** Like digitPairsOf, but for track data (`z`) the nibble D reads as '='. */
+export function characterPairsOf(bytes: Uint8Array, start: number, end: number, allowSeparator: boolean): string | undefined {
+  if (!allowSeparator) return digitPairsOf(bytes, start, end);
+  let text = '';
+  for (let i = start; i < end; i++) {
+    const pair = trackPairOfByte[bytes[i] as number];
     if (pair === undefined) return undefined;
     text += pair;
   }

@@ -1,6 +1,6 @@
 import { BastionError } from '../../errors/index.js';
 import type { FieldEncoding, FieldType } from '../spec.js';
-import { characterOfNibble, digitPairsOf, nibbleOfDigit } from './bcd.js';
+import { characterOfNibble, characterPairsOf, nibbleOfDigit } from './bcd.js';
 import { decodeAscii, decodeEbcdic, encodeAscii, encodeEbcdic } from './text.js';
 
 /**
@@ -18,6 +18,25 @@ type TextType = Exclude<FieldType, 'b'>;
 
 function bcdBody(type: TextType, leftAligned: boolean, padNibble: number): BodyCodec {
   const allowSeparator = type === 'z';
+  /**
+   * The value when every nibble is valid: whole bytes through the pair tables, and for an odd
+   * count the one lone character beside the pad nibble. Undefined sends read to the nibble walk.
+   */
+  function readValidPairs(bytes: Uint8Array, start: number, units: number, byteCount: number): string | undefined {
+    if (units % 2 === 0) return characterPairsOf(bytes, start, start + byteCount, allowSeparator);
+    if (leftAligned) {
+      const last = bytes[start + byteCount - 1] as number;
+      if ((last & 0x0f) !== padNibble) return undefined;
+      const lone = characterOfNibble(last >> 4, allowSeparator);
+      const head = characterPairsOf(bytes, start, start + byteCount - 1, allowSeparator);
+      return lone === undefined || head === undefined ? undefined : head + lone;
+    }
+    const first = bytes[start] as number;
+    if (first >> 4 !== padNibble) return undefined;
+    const lone = characterOfNibble(first & 0x0f, allowSeparator);
+    const rest = characterPairsOf(bytes, start + 1, start + byteCount, allowSeparator);
+    return lone === undefined || rest === undefined ? undefined : lone + rest;
+  }
   return {
     byteCount: (units) => (units + 1) >> 1,
     unitsOf: (value) => value.length,
@@ -45,10 +64,9 @@ function bcdBody(type: TextType, leftAligned: boolean, padNibble: number): BodyC
     },
     read(bytes, start, units, field) {
       const byteCount = (units + 1) >> 1;
-      if (units % 2 === 0 && !allowSeparator) {
-        const fast = digitPairsOf(bytes, start, start + byteCount);
-        if (fast !== undefined) return fast;
-      }
+      const fast = readValidPairs(bytes, start, units, byteCount);
+      if (fast !== undefined) return fast;
+      // Something is invalid: walk the nibbles to report which, and where.
       const first = !leftAligned && units % 2 === 1 ? 1 : 0;
       let text = '';
       for (let n = 0; n < byteCount * 2; n++) {
@@ -101,18 +119,20 @@ const binaryBody: BodyCodec = {
     target.set(value as Uint8Array, at);
   },
   read(bytes, start, units) {
-    // A copy: the caller's frame buffer may be reused, and values outlive it.
-    return Buffer.from(bytes.subarray(start, start + units));
+    // A copy: the caller's frame buffer may be reused, and values outlive it. Short values (PIN
+    // blocks, MACs) copy faster byte by byte than through a subarray view.
+    if (units > 32) return Buffer.from(bytes.subarray(start, start + units));
+    const out = Buffer.allocUnsafe(units);
+    for (let i = 0; i < units; i++) out[i] = bytes[start + i] as number;
+    return out;
   },
 };
 
 const hexDigits = '0123456789ABCDEF';
 
-function hexValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 65 && code <= 70) return code - 55;
-  return -1;
-}
+/** ASCII code → its value as an uppercase hex digit, -1 for anything else (lowercase included). */
+const hexValueOf: Int8Array = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) hexValueOf[hexDigits.charCodeAt(i)] = i;
 
 /** Binary values written as uppercase ASCII hex (text dialects); lowercase is refused so packing what was unpacked gives the same bytes. */
 const hexBody: BodyCodec = {
@@ -129,8 +149,8 @@ const hexBody: BodyCodec = {
   read(bytes, start, units, field) {
     const out = Buffer.allocUnsafe(units);
     for (let i = 0; i < units; i++) {
-      const high = hexValue(bytes[start + 2 * i] as number);
-      const low = hexValue(bytes[start + 2 * i + 1] as number);
+      const high = hexValueOf[bytes[start + 2 * i] as number] as number;
+      const low = hexValueOf[bytes[start + 2 * i + 1] as number] as number;
       if (high < 0 || low < 0) {
         throw new BastionError('ISO_ERR_ENCODING', `field ${field} is not uppercase hexadecimal at offset ${start + 2 * i}`, { field, offset: start + 2 * i });
       }

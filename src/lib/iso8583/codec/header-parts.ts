@@ -102,13 +102,19 @@ function readBitmapBytes(encoding: MessageSpec['bitmap']['encoding'], cursor: Re
 
 /** Reads the primary bitmap and, when bit 1 says so, the secondary one. */
 export function readBitmap(encoding: MessageSpec['bitmap']['encoding'], cursor: ReadCursor): Uint8Array {
-  const first = new Uint8Array(8);
-  readBitmapBytes(encoding, cursor, first, 0);
-  if (((first[0] as number) & 0x80) === 0) return first;
-  const both = new Uint8Array(16);
-  both.set(first);
-  readBitmapBytes(encoding, cursor, both, 8);
-  return both;
+  const target = new Uint8Array(16);
+  return target.subarray(0, readBitmapInto(encoding, cursor, target));
+}
+
+/**
+ * Like readBitmap, into `target` (16 bytes, reusable between messages): returns how many bitmap
+ * bytes it holds now, 8 or 16.
+ */
+export function readBitmapInto(encoding: MessageSpec['bitmap']['encoding'], cursor: ReadCursor, target: Uint8Array): 8 | 16 {
+  readBitmapBytes(encoding, cursor, target, 0);
+  if (((target[0] as number) & 0x80) === 0) return 8;
+  readBitmapBytes(encoding, cursor, target, 8);
+  return 16;
 }
 
 export function requireNothingLeft(cursor: ReadCursor): void {
