@@ -44,8 +44,14 @@ const track3 = '996222021234567890123=1561560000000000000003000000214000031070=0
 const pinBlockHex = '1A2B3C4D5E6F7081';
 const macHex = 'A1B2C3D4E5F60718';
 const expiry = '3107';
-/** 9F26 (cryptogram, hidden) 08 …, 9F27 (CID, shown) 01 80, 5A (PAN) 0A …. */
-const iccHex = '9F2608C3D4E5F6A7B8C9D09F2701805A0A6222021234567890123F';
+/**
+ * Field 55: 9F26 cryptogram (hidden), 9F27 CID (shown), 5A PAN (masked), 9F02 amount (shown),
+ * template 70 holding 57 track 2 equivalent (hidden), DF7F a tag the dictionary does not list (hidden).
+ */
+const cryptogramHex = 'C3D4E5F6A7B8C9D0';
+const track2EquivalentHex = '6222021234567890123D3107';
+const unknownTagValueHex = 'ABCDEF';
+const iccHex = `9F2608${cryptogramHex}9F2701805A0A6222021234567890123F9F0206000000012345700E570C${track2EquivalentHex}DF7F03${unknownTagValueHex}`;
 
 function saleMessage(): IsoMessage<typeof unionPayPosSpec> {
   return new IsoMessage(unionPayPosSpec, '0200')
@@ -64,7 +70,7 @@ function saleMessage(): IsoMessage<typeof unionPayPosSpec> {
     .set(64, Buffer.from(macHex, 'hex'));
 }
 
-const secrets = [pan, panMiddle, track2, track3, pinBlockHex, macHex, iccHex, 'C3D4E5F6A7B8C9D0'];
+const secrets = [pan, panMiddle, track2, track3, pinBlockHex, macHex, iccHex, cryptogramHex, track2EquivalentHex, unknownTagValueHex];
 
 function leaks(text: string): string[] {
   const upper = text.toUpperCase();
@@ -114,7 +120,14 @@ group('describe', () => {
         '  14  Expiry: [card data hidden, 4 digits]',
         '  35  Track 2: [track data hidden, 37 digits]',
         '  52  PIN block: [hidden, 8 bytes]',
-        '  55  ICC data: [EMV data hidden, 27 bytes]',
+        '  55  ICC data:',
+        '        9F26  Application Cryptogram: [hidden, 8 bytes]',
+        '        9F27  Cryptogram Information Data: 80',
+        '        5A  Application Primary Account Number (PAN): 622202*********0123',
+        '        9F02  Amount, Authorised (Numeric): 000000012345',
+        '        70  READ RECORD Response Message Template:',
+        '          57  Track 2 Equivalent Data: [hidden, 12 bytes]',
+        '        DF7F  tag not in the EMV dictionary: [hidden, 3 bytes]',
         '  60  Private: type and batch:',
         '        60.1  type code: 22',
         '        60.2  batch: 000001',
@@ -139,10 +152,25 @@ group('describe', () => {
 
   it('shows everything when asked explicitly', () => {
     const text = describe(saleMessage(), { unmasked: true });
-    expect(leaks(text).sort()).toEqual([...secrets].sort());
+    // Field 55 is listed tag by tag, so its bytes appear value by value rather than as one run.
+    expect(leaks(text).sort()).toEqual(secrets.filter((secret) => secret !== iccHex).sort());
     expect(text).toMatch(new RegExp(`\\n {3}2 {2}[^\\n]*: ${pan}\\n`));
     expect(text).toMatch(new RegExp(`\\n {2}52 {2}[^\\n]*: ${pinBlockHex}\\n`));
     expect(text).toMatch(new RegExp(`\\n {2}14 {2}[^\\n]*: ${expiry}\\n`));
+  });
+
+  it('treats TLV field bytes that are not BER-TLV like any other field of their sensitivity', () => {
+    const broken = Buffer.from(`9F2608${cryptogramHex.slice(0, 8)}`, 'hex'); // the length claims 8 bytes, 4 follow
+    const message = new IsoMessage(dumpSpec, '0200').set(55, broken);
+    expect(describeJson(message).fields['55']).toBe('[EMV data hidden, 7 bytes]');
+    expect(describeJson(message, { unmasked: true }).fields['55']).toBe(`9F2608${cryptogramHex.slice(0, 8)}`);
+    expect(leaks(describe(message))).toEqual([]);
+  });
+
+  it('shows an empty TLV field as an empty list', () => {
+    const message = new IsoMessage(dumpSpec, '0200').set(55, Buffer.alloc(0));
+    expect(describeJson(message).fields['55']).toEqual([]);
+    expect(describe(message).split('\n')[1]).toBe('  55  ICC data: (no data objects)');
   });
 
   it('prints only the MTI line for a message without fields', () => {
@@ -173,7 +201,14 @@ group('describeJson', () => {
         '36': track3,
         '41': 'TERM0001',
         '52': pinBlockHex,
-        '55': iccHex,
+        '55': [
+          { tag: '9F26', name: 'Application Cryptogram', value: cryptogramHex },
+          { tag: '9F27', name: 'Cryptogram Information Data', value: '80' },
+          { tag: '5A', name: 'Application Primary Account Number (PAN)', value: '6222021234567890123F' },
+          { tag: '9F02', name: 'Amount, Authorised (Numeric)', value: '000000012345' },
+          { tag: '70', name: 'READ RECORD Response Message Template', children: [{ tag: '57', name: 'Track 2 Equivalent Data', value: track2EquivalentHex }] },
+          { tag: 'DF7F', value: unknownTagValueHex },
+        ],
         '60': { typeCode: '22', batchNumber: '000001', networkCode: '000' },
         '64': macHex,
       },

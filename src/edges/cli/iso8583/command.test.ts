@@ -23,6 +23,9 @@ function saleHex(): string {
   return new MessageCodec(unionPayPosSpec).pack(message).toString('hex').toUpperCase();
 }
 
+/** 9F26 cryptogram, 9F27 CID, template 70 with 57 track 2 equivalent. */
+const iccHex = '9F2608C3D4E5F6A7B8C9D09F270180700E570C6222021234567890123D3107';
+
 const directory = mkdtempSync(join(tmpdir(), 'bastion-iso8583-cli-'));
 afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
@@ -149,11 +152,55 @@ describe('bastion iso8583 encode', () => {
       .set(39, '00')
       .set(41, 'TERM0001')
       .set(52, Buffer.from(pinBlockHex, 'hex') as never)
+      .set(55, Buffer.from(iccHex, 'hex') as never)
       .set(64, Buffer.from('0102030405060708', 'hex') as never);
     const hex = new MessageCodec(spec).pack(message).toString('hex').toUpperCase();
     const decoded = await bastion(['iso8583', 'decode', '--spec', name, '--unmasked', '--frame', hex]);
     const encoded = await bastion(['iso8583', 'encode'], decoded.out);
     expect(encoded).toEqual({ status: 0, out: `${hex}\n`, err: '' });
+  });
+});
+
+describe('TLV fields (55)', () => {
+  const withIcc = (icc: unknown) => JSON.stringify({ spec: 'unionpay-pos', mti: '0200', fields: { '11': '000001', '55': icc } });
+
+  it('decode lists the data objects, cryptogram and track equivalent hidden', async () => {
+    const hex = (await bastion(['iso8583', 'encode'], withIcc(iccHex))).out.trim();
+    const result = await bastion(['iso8583', 'decode', '--spec', 'unionpay-pos', '--frame', hex]);
+    expect((JSON.parse(result.out) as { fields: unknown }).fields).toEqual({
+      '11': '000001',
+      '55': [
+        { tag: '9F26', name: 'Application Cryptogram', value: '[hidden, 8 bytes]' },
+        { tag: '9F27', name: 'Cryptogram Information Data', value: '80' },
+        { tag: '70', name: 'READ RECORD Response Message Template', children: [{ tag: '57', name: 'Track 2 Equivalent Data', value: '[hidden, 12 bytes]' }] },
+      ],
+    });
+  });
+
+  it('encode takes the list form or hex, with the same result', async () => {
+    const list = [
+      { tag: '9F26', value: 'C3D4E5F6A7B8C9D0' },
+      { tag: '9F27', name: 'ignored', value: '80' },
+      { tag: '70', children: [{ tag: '57', value: '6222021234567890123D3107' }] },
+    ];
+    const fromList = await bastion(['iso8583', 'encode'], withIcc(list));
+    expect(fromList.status).toBe(0);
+    expect(fromList).toEqual(await bastion(['iso8583', 'encode'], withIcc(iccHex)));
+    expect(fromList.out).toContain(iccHex);
+  });
+
+  it('refuses masked, malformed or misshapen TLV lists', async () => {
+    const encode = (icc: unknown) => expectCodedFailure(['iso8583', 'encode'], 'ISO_ERR_[A-Z_]+', withIcc(icc));
+    expect(await encode([{ tag: '9F26', value: '[hidden, 8 bytes]' }])).toContain('masked');
+    expect(await encode([{ tag: '5A', value: '622202*********0123' }])).toContain('masked');
+    expect(await encode([{ tag: '9F', value: '00' }])).toMatch(/^error ISO_ERR_TLV: /);
+    expect(await encode([{ tag: '70', value: '00' }])).toMatch(/^error ISO_ERR_TLV: /);
+    expect(await encode([{ tag: '9F26', children: [] }])).toMatch(/^error ISO_ERR_TLV: /);
+    expect(await encode([{ tag: '70', children: {} }])).toMatch(/^error ISO_ERR_FIELD_VALUE: .*\(field: 55\)/);
+    expect(await encode(['9F2701'])).toMatch(/^error ISO_ERR_FIELD_VALUE: .*\(field: 55\)/);
+    let deep: unknown = [{ tag: '9F27', value: '80' }];
+    for (let level = 0; level < 20; level++) deep = [{ tag: '70', children: deep }];
+    expect(await encode(deep)).toMatch(/^error ISO_ERR_FIELD_VALUE: .*nests/);
   });
 });
 

@@ -59,7 +59,7 @@ async function run(command: string): Promise<{ output: string; status: number }>
 describe('docs/iso8583-cli.md', () => {
   it('has examples and input files', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
-    expect([...files.keys()].sort()).toEqual(['masked.json', 'sale.hex', 'sale.json', 'sale87.json', 'signin.json']);
+    expect([...files.keys()].sort()).toEqual(['ic-sale.json', 'masked.json', 'sale.hex', 'sale.json', 'sale87.json', 'signin.json']);
   });
 
   it.each(examples.map((example) => [example.command.slice(0, 90), example] as const))('%s', async (_label, example) => {

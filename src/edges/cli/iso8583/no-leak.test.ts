@@ -13,7 +13,11 @@ const pan = '6222021234567890123';
 const track2 = '6222021234567890123=31072011234567890';
 const pinBlockHex = '1A2B3C4D5E6F7081';
 const macHex = 'A1B2C3D4E5F60718';
-const canaries = [pan, pan.slice(6, -4), track2, pinBlockHex, macHex];
+const cryptogramHex = 'C3D4E5F6A7B8C9D0';
+const track2EquivalentHex = '6222021234567890123D3107';
+/** Field 55: cryptogram 9F26, CID 9F27, PAN 5A, template 70 with track 2 equivalent 57. */
+const iccHex = `9F2608${cryptogramHex}9F2701805A0A6222021234567890123F700E570C${track2EquivalentHex}`;
+const canaries = [pan, pan.slice(6, -4), track2, pinBlockHex, macHex, cryptogramHex, track2EquivalentHex];
 
 function carriesCanary(text: string): string[] {
   const upper = text.toUpperCase();
@@ -29,6 +33,7 @@ function cardMessage(spec: MessageSpec): IsoMessage {
     .set(35, track2)
     .set(41, 'TERM0001')
     .set(52, Buffer.from(pinBlockHex, 'hex') as never)
+    .set(55, Buffer.from(iccHex, 'hex') as never)
     .set(64, Buffer.from(macHex, 'hex') as never);
 }
 
