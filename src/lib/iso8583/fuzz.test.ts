@@ -24,7 +24,8 @@ import {
  * the test timing out; nothing here measures time.
  *
  * FUZZ_CASES (default 3000) sets the mutated-message cases per shipped spec; random-byte cases
- * and the ad-hoc coverage specs scale with it. `node bench/iso8583.js --fuzz N` runs far more.
+ * and the ad-hoc coverage specs scale with it. FUZZ_REPORT=1 prints the counts by outcome at the
+ * end. `node bench/iso8583.js --fuzz N` runs far more.
  */
 const fuzzCases = Math.max(1, Number.parseInt(process.env.FUZZ_CASES ?? '', 10) || 3000);
 
@@ -104,7 +105,9 @@ describe.each(shipped.map((spec) => [spec.name, spec] as const))('fuzzing unpack
   it(`${fuzzCases} mutated and ${Math.ceil(fuzzCases / 3)} random inputs: only ISO_ERR_* errors with a field, or exact round trips`, () => {
     fuzz(spec, fuzzCases, Math.ceil(fuzzCases / 3), 40);
     const counts = tallies.get(name) ?? new Map<Outcome, number>();
-    // The inputs reach past the header: several kinds of failure, and some mutations still valid.
+    // The inputs reach past the header: several kinds of failure, and some mutations still valid
+    // (checked when there are enough cases for every kind to come up).
+    if (fuzzCases < 1000) return;
     expect(counts.get('accepted') ?? 0).toBeGreaterThan(0);
     expect(counts.get('ISO_ERR_LENGTH') ?? 0).toBeGreaterThan(0);
     expect(counts.get('ISO_ERR_TRAILING_DATA') ?? 0).toBeGreaterThan(0);
@@ -118,6 +121,7 @@ describe('fuzzing unpack, ad-hoc specs of every type × encoding × prefix', () 
   it.each(coverage.map((spec) => [spec.name, spec] as const))(`%s: ${perSpec} mutated and ${Math.ceil(perSpec / 3)} random inputs`, (name, spec) => {
     fuzz(spec, perSpec, Math.ceil(perSpec / 3), 8);
     const counts = tallies.get(name) ?? new Map<Outcome, number>();
+    if (perSpec < 100) return;
     expect(counts.get('ISO_ERR_LENGTH') ?? 0).toBeGreaterThan(0);
     expect(counts.get('ISO_ERR_ENCODING') ?? 0).toBeGreaterThan(0);
   });
