@@ -161,6 +161,18 @@ describe('bastion iso8583 encode', () => {
   });
 });
 
+describe('the settlement spec', () => {
+  it('packs and shows field 48 as totals', async () => {
+    const totals = { debitAmount: '000000012345', debitCount: '001', creditAmount: '000000000000', creditCount: '000', settlementCode: '0' };
+    const input = JSON.stringify({ spec: 'unionpay-pos-settlement', mti: '0500', fields: { '11': '000200', '48': totals } });
+    const encoded = await bastion(['iso8583', 'encode'], input);
+    // 48: LLL 0031 in BCD, then 31 digits left-aligned with a 0 pad nibble.
+    expect(encoded.out).toBe('05000020000000010000000200003100000001234500100000000000000000\n');
+    const decoded = await bastion(['iso8583', 'decode', '--spec', 'unionpay-pos-settlement', '--frame', encoded.out.trim()]);
+    expect((JSON.parse(decoded.out) as { fields: unknown }).fields).toEqual({ '11': '000200', '48': totals });
+  });
+});
+
 describe('TLV fields (55)', () => {
   const withIcc = (icc: unknown) => JSON.stringify({ spec: 'unionpay-pos', mti: '0200', fields: { '11': '000001', '55': icc } });
 

@@ -1,7 +1,7 @@
 import type { MessageSpec } from '../spec.js';
 import { iso87AsciiSpec } from './iso87-ascii.js';
 import { iso87BinarySpec } from './iso87-binary.js';
-import { unionPayPosSpec } from './unionpay-pos.js';
+import { unionPayPosSettlementSpec, unionPayPosSpec } from './unionpay-pos.js';
 
 /**
  * The dialects Bastion ships, by the name each spec carries (`spec.name`). Tools that take a spec
@@ -9,6 +9,7 @@ import { unionPayPosSpec } from './unionpay-pos.js';
  */
 export const specs = {
   [unionPayPosSpec.name]: unionPayPosSpec,
+  [unionPayPosSettlementSpec.name]: unionPayPosSettlementSpec,
   [iso87AsciiSpec.name]: iso87AsciiSpec,
   [iso87BinarySpec.name]: iso87BinarySpec,
 } as const satisfies Readonly<Record<string, MessageSpec>>;
