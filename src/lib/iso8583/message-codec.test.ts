@@ -62,6 +62,8 @@ describe('field bodies, byte by byte', () => {
     expect(fieldBytes({ description: '', type: 'b', length: 2, encoding: 'binary' }, Buffer.from([0xab, 0x01]))).toBe('AB01');
     expect(fieldBytes({ description: '', type: 'b', length: 2, encoding: 'hex' }, Buffer.from([0xab, 0x01]))).toBe('41423031');
     expect(fieldBytes({ description: '', type: 'an', length: 3, encoding: 'ebcdic' }, 'A1 ')).toBe('C1F140');
+    // Code page 037, as Python's cp037 codec gives it.
+    expect(fieldBytes({ description: '', type: 'ans', length: 7, encoding: 'ebcdic' }, '[\\]^{}~')).toBe('BAE0BBB0C0D0A1');
     expect(fieldBytes({ description: '', type: 'xn', length: 4, encoding: 'ascii' }, 'D0150')).toBe('4430313530');
   });
 

@@ -29,12 +29,6 @@ export const charactersOf: Readonly<Record<TextType, string>> = {
   ans: printable,
 };
 
-/**
- * The printable characters the codec's EBCDIC table (code page 037 subset) leaves out, so `ans`
- * fields in EBCDIC cannot carry them: packing refuses them with ISO_ERR_FIELD_VALUE.
- */
-export const ebcdicUnmapped = '[\\]^{}~';
-
 /** The characters of an ASCII string, one by one. */
 function charactersIn(text: string): string[] {
   return Array.from({ length: text.length }, (_, index) => text.charAt(index));
@@ -47,11 +41,10 @@ const unitOf: Readonly<Record<TextType, fc.Arbitrary<string>>> = {
   an: fc.constantFrom(...charactersIn(charactersOf.an)),
   ans: fc.constantFrom(...charactersIn(charactersOf.ans)),
 };
-const ebcdicAns = fc.constantFrom(...charactersIn(charactersOf.ans).filter((character) => !ebcdicUnmapped.includes(character)));
 
 /** Exactly `count` characters of `type`; an `xn` value starts with its sign, C or D, before them. */
-function textOf(type: TextType, count: number, withSign: boolean, ebcdic = false): fc.Arbitrary<string> {
-  const unit = ebcdic && type === 'ans' ? ebcdicAns : unitOf[type];
+function textOf(type: TextType, count: number, withSign: boolean): fc.Arbitrary<string> {
+  const unit = unitOf[type];
   const body = fc.string({ unit, minLength: count, maxLength: count });
   return withSign ? fc.tuple(fc.constantFrom('C', 'D'), body).map(([sign, rest]) => sign + rest) : body;
 }
@@ -78,7 +71,7 @@ export function fieldValueArbitrary(spec: FieldSpec, options: ValueOptions = def
   if (spec.subfields !== undefined) return compositeArbitrary(spec, spec.subfields);
   if (spec.type === 'b') return unitCount(spec, options).chain((count) => fc.uint8Array({ minLength: count, maxLength: count }));
   const type = spec.type;
-  return unitCount(spec, options).chain((count) => textOf(type, count, type === 'xn', spec.encoding === 'ebcdic'));
+  return unitCount(spec, options).chain((count) => textOf(type, count, type === 'xn'));
 }
 
 /**
@@ -113,7 +106,7 @@ function compositeArbitrary(spec: FieldSpec, subfields: readonly SubfieldSpec[])
   return fc
     .oneof(...layouts.map((layout) => layout.lengths))
     .chain((lengths) =>
-      fc.tuple(...lengths.map((length, index) => textOf(type, index === 0 ? length - signChars : length, index === 0 && signChars === 1, spec.encoding === 'ebcdic'))),
+      fc.tuple(...lengths.map((length, index) => textOf(type, index === 0 ? length - signChars : length, index === 0 && signChars === 1))),
     )
     .map((parts) => {
       const out: Record<string, string> = {};
