@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { expect } from 'vitest';
-import { BastionError, type ErrorCode } from '../errors/index.js';
+import { bastionErrorOr } from '../errors/test-helpers.js';
 import { isConstructedTag } from './tag.js';
 import type { TlvNode } from './ber-tlv.js';
 
@@ -8,47 +7,14 @@ import type { TlvNode } from './ber-tlv.js';
  * Test support for the TLV library (left out of the build by its `test-*` name).
  */
 
-/** Bytes from hex written with optional spaces, as the books and public sources print it. */
-export function hex(text: string): Buffer {
-  return Buffer.from(text.replace(/\s+/g, ''), 'hex');
-}
-
-/**
- * Asserts that `run` throws a BastionError with `code` whose details include `details`, and that
- * neither message nor details carry any of `secrets` (by hex, at 4 hex digits or more).
- */
-export function expectIsoError(
-  run: () => unknown,
-  code: ErrorCode,
-  details: Readonly<Record<string, string | number | boolean>> = {},
-  secrets: readonly (string | Uint8Array)[] = [],
-): BastionError {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected ${code}`).toBeInstanceOf(BastionError);
-  const error = caught as BastionError;
-  expect({ code: error.code, ...error.details }).toMatchObject({ code, ...details });
-  const text = `${error.message} ${JSON.stringify(error.details)}`.toUpperCase();
-  for (const secret of secrets) {
-    const value = (typeof secret === 'string' ? secret : Buffer.from(secret).toString('hex')).toUpperCase();
-    if (value.length >= 4) expect(text).not.toContain(value);
-  }
-  return error;
-}
+export { expectBastionError as expectIsoError, hex } from '../errors/test-helpers.js';
 
 /** Runs `run`; any throw other than a BastionError fails the test. Returns whether it succeeded. */
 export function onlyBastionErrors(run: () => unknown): boolean {
-  try {
+  return bastionErrorOr(() => {
     run();
     return true;
-  } catch (error) {
-    if (!(error instanceof BastionError)) throw error;
-    return false;
-  }
+  }) ?? false;
 }
 
 /** A well-formed tag with the requested constructed bit (never a first byte of 0x00 or 0xFF). */
