@@ -94,7 +94,8 @@ export const unionPayPosSpec = defineSpec({
         { key: 'originalAuthInstitution', path: '61.5', description: 'original authorisation institution', length: 11, optional: true },
       ],
     },
-    62: { description: 'Reserved private: working keys, parameters, terminal data', type: 'b', length: 512, prefix: 'LLL', prefixEncoding: 'bcd', encoding: 'binary' },
+    // Hidden in dumps and logs: in a sign-in reply it carries the new working keys (under the TMK).
+    62: { description: 'Reserved private: working keys, parameters, terminal data', type: 'b', length: 512, prefix: 'LLL', prefixEncoding: 'bcd', encoding: 'binary', sensitivity: 'key' },
     63: {
       description: 'Reserved private: operator / card organisation code and issuer data',
       type: 'ans',
