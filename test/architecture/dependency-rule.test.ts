@@ -55,7 +55,9 @@ describe('dependency rule', () => {
   });
 
   it('imports point only to the same layer or to layers below it', () => {
-    const violations = files.flatMap((file) => importsOf(file).flatMap((specifier) => layerViolation(file, specifier) ?? []));
+    // Tests may wire real adapters under the code they test (no mocks of our own parts), so the
+    // direction rule binds production code only.
+    const violations = files.filter((file) => !isTestFile(file)).flatMap((file) => importsOf(file).flatMap((specifier) => layerViolation(file, specifier) ?? []));
     expect(violations).toEqual([]);
   });
 

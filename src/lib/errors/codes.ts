@@ -71,6 +71,10 @@ export const errorCodes = {
   ISO_ERR_FRAME_TOO_LARGE: 'a frame announces more bytes than the configured maximum',
   ISO_ERR_FRAME_HEADER: 'a frame is too short for its TPDU and header, or they are malformed',
 
+  // Store
+  STORE_ERR_CONFIG: 'the store location or options are invalid',
+  STORE_ERR_MIGRATION: 'a schema migration failed; the store stays at the last migration that succeeded',
+
   // Command-line interface
   CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
   CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',

@@ -1,0 +1,30 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { BastionError } from '../../lib/errors/index.js';
+import type { ModuleMigrations, Store } from '../../ports/store.js';
+
+/**
+ * Runs every module's migrations, each module's in its own order, recorded in Kysely's migration
+ * table under `<module>/<name>`. Modules are independent, so their migrations interleave by name
+ * only within a module; a module's list must be append-only once released.
+ */
+export async function migrateStore(store: Store, modules: readonly ModuleMigrations[]): Promise<{ applied: string[] }> {
+  const provider: MigrationProvider = {
+    getMigrations() {
+      const all: Record<string, Migration> = {};
+      for (const module of modules) {
+        for (const migration of module.migrations) {
+          all[`${module.module}/${migration.name}`] = { up: (db) => migration.up(db, store.dialect) };
+        }
+      }
+      return Promise.resolve(all);
+    },
+  };
+  // Module names sort apart, so allow a new module's first migration after others have run.
+  const migrator = new Migrator({ db: store.db(), provider, allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new BastionError('STORE_ERR_MIGRATION', `migration ${failed} failed; the store was left at the last good migration`, { migration: failed });
+  }
+  return { applied: (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName) };
+}

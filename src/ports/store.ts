@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * The store port. Domain modules speak Kysely (a typed query builder, not an ORM) and own their
+ * tables: each module declares its migrations here, and the store adapter runs them in order.
+ * One schema, two dialects — SQLite (embedded default) and PostgreSQL — so the few places where
+ * the dialects differ (column types for bytes) go through `SqlDialect`.
+ *
+ * Conventions every module follows: money and counters are BIGINT and come back as `bigint`;
+ * times are BIGINT epoch milliseconds; bytes are BLOB / BYTEA and come back as Buffer.
+ */
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface ModuleMigration {
+  /** Unique within the module and sorted: `0001_accounts`, `0002_…`. */
+  readonly name: string;
+  up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void>;
+}
+
+export interface ModuleMigrations {
+  /** The owning module, e.g. `ledger`; its tables are prefixed with it. */
+  readonly module: string;
+  readonly migrations: readonly ModuleMigration[];
+}
+
+/** An open store: the query builder, which dialect it speaks, and how to close it. */
+export interface Store {
+  readonly dialect: SqlDialect;
+  /** Typed for the caller's own tables; modules never query another module's tables. */
+  db<Tables>(): Kysely<Tables>;
+  close(): Promise<void>;
+}
+
+/** The column type for bytes in each dialect. */
+export function bytesColumn(dialect: SqlDialect): 'blob' | 'bytea' {
+  return dialect === 'sqlite' ? 'blob' : 'bytea';
+}
