@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import type { ModuleMigrations, Store } from '../../ports/store.js';
 
@@ -19,12 +19,30 @@ export async function migrateStore(store: Store, modules: readonly ModuleMigrati
       return Promise.resolve(all);
     },
   };
+  // Kysely looks for its migration table in every schema unless told which one; on a PostgreSQL
+  // server shared by several schemas (parallel test runs, tenants) it would find another schema's
+  // table and skip creating its own. Name the store's own schema.
+  const migrationTableSchema = store.dialect === 'postgres' ? await currentSchema(store) : undefined;
   // Module names sort apart, so allow a new module's first migration after others have run.
-  const migrator = new Migrator({ db: store.db(), provider, allowUnorderedMigrations: true });
+  const migrator = new Migrator({
+    db: store.db(),
+    provider,
+    allowUnorderedMigrations: true,
+    ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
     throw new BastionError('STORE_ERR_MIGRATION', `migration ${failed} failed; the store was left at the last good migration`, { migration: failed });
   }
   return { applied: (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName) };
+}
+
+async function currentSchema(store: Store): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(store.db());
+  const schema = rows[0]?.schema;
+  if (schema === undefined || schema === null) {
+    throw new BastionError('STORE_ERR_CONFIG', 'the PostgreSQL search_path names no existing schema', { argument: 'schema' });
+  }
+  return schema;
 }
