@@ -1,7 +1,10 @@
+import { ledgerMigrations } from '../../domain/ledger/migrations.js';
 import type { ModuleMigrations } from '../../ports/store.js';
 
 /**
  * Every module that owns tables, in the order their first migrations should run. A new module
  * adds one line here; `bastion migrate` and `bastion serve` migrate exactly this list.
  */
-export const storeModules: readonly ModuleMigrations[] = [];
+export const storeModules: readonly ModuleMigrations[] = [
+  ledgerMigrations,
+];

@@ -75,6 +75,16 @@ export const errorCodes = {
   STORE_ERR_CONFIG: 'the store location or options are invalid',
   STORE_ERR_MIGRATION: 'a schema migration failed; the store stays at the last migration that succeeded',
 
+  // Ledger
+  LEDGER_ERR_UNBALANCED: 'journal entry postings do not sum to zero per currency, or an entry read from the store breaks the ledger invariant',
+  LEDGER_ERR_IDEMPOTENCY_CONFLICT: 'an idempotency key was already posted with different content',
+  LEDGER_ERR_ACCOUNT_UNKNOWN: 'no ledger account has the given code',
+  LEDGER_ERR_ACCOUNT_EXISTS: 'a ledger account with the code already exists (or exists with another type or currency)',
+  LEDGER_ERR_CURRENCY: 'a currency is not an ISO 4217 numeric code of three digits, or differs from the currency of the account',
+  LEDGER_ERR_POSTING: 'a post request is malformed: key, kind, description, time, posting count, or a zero or out-of-range amount',
+  LEDGER_ERR_ARGUMENT: 'a ledger argument is malformed: account code or type, sale amount, fee schedule or event key part',
+  LEDGER_ERR_BUSY: 'a balance checkpoint could not lock the ledger in time because postings were in flight; worth retrying',
+
   // Command-line interface
   CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
   CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',

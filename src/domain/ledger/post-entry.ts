@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import { BastionError } from '../../lib/errors/index.js';
+import { entryFingerprint } from './fingerprint.js';
+import type { LedgerTables } from './tables.js';
+import type { PostRequest, PostResult } from './types.js';
+import { assertPostRequest } from './validate.js';
+
+/**
+ * Writes one journal entry inside the caller's transaction. Every check runs before the first
+ * write, so a refused request leaves the transaction untouched:
+ *
+ * 1. the request's shape, bounds and balance (pure);
+ * 2. every account exists and holds the posting's currency (a read; accounts are never deleted);
+ * 3. insert the entry `on conflict (idempotency_key) do nothing`. On PostgreSQL a concurrent
+ *    insert of the same key waits for the other transaction, so exactly one wins; the loser reads
+ *    the winner's entry back and compares fingerprints: same content → `created: false`, other
+ *    content → LEDGER_ERR_IDEMPOTENCY_CONFLICT.
+ * 4. insert the postings.
+ *
+ * The read-back in step 3 needs READ COMMITTED (PostgreSQL's default) so that it sees the entry
+ * the other transaction just committed.
+ */
+export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostRequest, createdAtMs: bigint): Promise<PostResult> {
+  assertPostRequest(request);
+  const accountIds = await resolveAccounts(db, request);
+  const fingerprint = entryFingerprint(request);
+
+  const inserted = await db
+    .insertInto('ledger_entries')
+    .values({
+      idempotency_key: request.idempotencyKey,
+      kind: request.kind,
+      description: request.description,
+      occurred_at_ms: request.occurredAtMs,
+      created_at_ms: createdAtMs,
+      fingerprint,
+    })
+    .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+
+  if (inserted === undefined) {
+    const existing = await db
+      .selectFrom('ledger_entries')
+      .select(['id', 'fingerprint'])
+      .where('idempotency_key', '=', request.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    if (existing.fingerprint !== fingerprint) {
+      throw new BastionError(
+        'LEDGER_ERR_IDEMPOTENCY_CONFLICT',
+        `this idempotency key was already posted as entry ${existing.id} with different content; a new event needs a new key`,
+        { argument: 'idempotencyKey', entryId: existing.id.toString() },
+      );
+    }
+    return { entryId: existing.id, created: false };
+  }
+
+  await db
+    .insertInto('ledger_postings')
+    .values(
+      request.postings.map((posting, lineNo) => ({
+        entry_id: inserted.id,
+        line_no: lineNo,
+        account_id: accountIds.get(posting.accountCode) as bigint,
+        amount_minor: posting.amountMinor,
+        currency: posting.currency,
+      })),
+    )
+    .execute();
+  return { entryId: inserted.id, created: true };
+}
+
+/** Maps every account code of the request to its id, refusing unknown accounts and wrong currencies. */
+async function resolveAccounts(db: Kysely<LedgerTables>, request: PostRequest): Promise<Map<string, bigint>> {
+  const codes = [...new Set(request.postings.map((posting) => posting.accountCode))];
+  const rows = await db.selectFrom('ledger_accounts').select(['id', 'code', 'currency']).where('code', 'in', codes).execute();
+  const byCode = new Map(rows.map((row) => [row.code, row]));
+  const ids = new Map<string, bigint>();
+  request.postings.forEach((posting, index) => {
+    const account = byCode.get(posting.accountCode);
+    if (account === undefined) {
+      throw new BastionError('LEDGER_ERR_ACCOUNT_UNKNOWN', `no ledger account has the code ${posting.accountCode}`, {
+        argument: `postings[${index}].accountCode`,
+      });
+    }
+    if (account.currency !== posting.currency) {
+      throw new BastionError('LEDGER_ERR_CURRENCY', `account ${posting.accountCode} holds ${account.currency}, not ${posting.currency}`, {
+        argument: `postings[${index}].currency`,
+      });
+    }
+    ids.set(posting.accountCode, account.id);
+  });
+  return ids;
+}
