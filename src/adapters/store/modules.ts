@@ -1,3 +1,5 @@
+import { merchantsMigrations } from '../../domain/merchants/merchant-migrations.js';
+import { terminalsMigrations } from '../../domain/terminals/terminal-migrations.js';
 import { ledgerMigrations } from '../../domain/ledger/migrations.js';
 import type { ModuleMigrations } from '../../ports/store.js';
 
@@ -7,4 +9,6 @@ import type { ModuleMigrations } from '../../ports/store.js';
  */
 export const storeModules: readonly ModuleMigrations[] = [
   ledgerMigrations,
+  merchantsMigrations,
+  terminalsMigrations,
 ];

@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { cryptoCommand, exitBadInput } from './crypto/command.js';
 import { iso8583Command } from './iso8583/command.js';
+import { merchantCommand } from './merchants/merchant-command.js';
 import { redactSensitive } from '../../lib/errors/index.js';
 import { processIo, type CliIo } from './io.js';
 import { migrateCommand } from './store/migrate-command.js';
+import { terminalCommand } from './terminals/terminal-command.js';
 
 const commanderCodes: Readonly<Record<string, string>> = {
   'commander.unknownCommand': 'CLI_ERR_UNKNOWN_COMMAND',
@@ -34,6 +36,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   program.addCommand(cryptoCommand(io, setExit));
   program.addCommand(iso8583Command(io, setExit));
   program.addCommand(migrateCommand(io, setExit));
+  program.addCommand(merchantCommand(io, setExit));
+  program.addCommand(terminalCommand(io, setExit));
   program.commands.forEach(function exitOverrideAll(command: Command): void {
     command.exitOverride();
     command.configureOutput({

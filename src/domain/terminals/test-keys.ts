@@ -1,0 +1,22 @@
+import type { KeyUnderLmkRecord, WorkingKeys } from './terminal.js';
+
+/**
+ * Test support (left out of the build): keys under the LMK as the HSM would hand them over.
+ * The bytes are stand-ins — the terminals module stores ciphertext and never decrypts it — and
+ * every byte of a key set carries `marker`, so a test can tell which sign-in a stored key came from.
+ */
+export function testKey(type: string, algorithm: string, marker: number, ciphertextLength = 24): KeyUnderLmkRecord {
+  return { type, algorithm, ciphertext: new Uint8Array(ciphertextLength).fill(marker), kcv: new Uint8Array(3).fill(marker) };
+}
+
+export function testTmk(marker = 0x70): KeyUnderLmkRecord {
+  return testKey('TMK', 'tdes-2key', marker);
+}
+
+export function testWorkingKeys(marker: number, withTdk = true): WorkingKeys {
+  return {
+    pik: testKey('PIK', 'tdes-2key', marker),
+    mak: testKey('MAK', 'des', marker, 16),
+    tdk: withTdk ? testKey('TDK', 'tdes-2key', marker) : undefined,
+  };
+}
