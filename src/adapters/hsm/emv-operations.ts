@@ -1,0 +1,76 @@
+import {
+  emvAtcDiversifier,
+  emvCommonSessionKey,
+  emvDeriveIccMasterKey,
+  EmvCryptogramKey,
+  emvVisaSmSessionKey,
+  equalBytes,
+  type EmvArpcInput,
+} from '../../lib/crypto/index.js';
+import { BastionError } from '../../lib/errors/index.js';
+import type { EmvCardKeyRequest, GenerateArpcRequest, VerifyArqcRequest } from '../../ports/hsm.js';
+import type { Keyring } from './keyring.js';
+
+const arqcLengthBytes = 8;
+const unpredictableNumberLengthBytes = 4;
+
+/**
+ * The cryptogram key of one card and ATC: the ICC master key from the IMK-AC (EMV Book 2 A1.4,
+ * option A unless asked), then the session key the card's scheme uses. Intermediate keys are
+ * wiped once the cryptogram key holds its own copies.
+ */
+function cryptogramKey(keyring: Keyring, request: EmvCardKeyRequest): EmvCryptogramKey {
+  const imk = keyring.open(request.imkAc, ['IMK-AC'], 'imkAc');
+  let masterKey: Buffer | undefined;
+  let sessionKey: Buffer | undefined;
+  try {
+    masterKey = emvDeriveIccMasterKey(imk, request.pan, request.psn, request.iccMasterKeyOption ?? 'A');
+    const un = request.unpredictableNumber;
+    if (un !== undefined && (request.sessionKey !== 'common' || un.length !== unpredictableNumberLengthBytes)) {
+      throw new BastionError('CRYPTO_ERR_ARGUMENT', `unpredictableNumber must be ${unpredictableNumberLengthBytes} bytes and goes only with the common session key`, {
+        argument: 'unpredictableNumber',
+      });
+    }
+    switch (request.sessionKey) {
+      case 'common': {
+        const r = emvAtcDiversifier(request.atc);
+        if (un !== undefined) r.set(un, 4);
+        sessionKey = emvCommonSessionKey(masterKey, r);
+        break;
+      }
+      case 'visa-sm':
+        sessionKey = emvVisaSmSessionKey(masterKey, request.atc);
+        break;
+      case 'none':
+        sessionKey = Buffer.from(masterKey);
+        break;
+      default:
+        throw new BastionError('HSM_ERR_ALGORITHM', 'sessionKey must be common, visa-sm or none', { argument: 'sessionKey' });
+    }
+    return new EmvCryptogramKey(sessionKey, 'imkAc');
+  } finally {
+    imk.fill(0);
+    masterKey?.fill(0);
+    sessionKey?.fill(0);
+  }
+}
+
+export function verifyArqc(keyring: Keyring, request: VerifyArqcRequest): boolean {
+  if (request.arqc.length !== arqcLengthBytes) {
+    throw new BastionError('CRYPTO_ERR_ARGUMENT', `arqc must be ${arqcLengthBytes} bytes, got ${request.arqc.length}`, {
+      argument: 'arqc',
+      length: request.arqc.length,
+    });
+  }
+  return equalBytes(cryptogramKey(keyring, request).arqc(request.data, request.padding), request.arqc);
+}
+
+export function generateArpc(keyring: Keyring, request: GenerateArpcRequest): Buffer {
+  const input: EmvArpcInput = {
+    method: request.method,
+    ...(request.arc === undefined ? {} : { arc: request.arc }),
+    ...(request.csu === undefined ? {} : { csu: request.csu }),
+    ...(request.proprietaryAuthData === undefined ? {} : { proprietaryAuthData: request.proprietaryAuthData }),
+  };
+  return cryptogramKey(keyring, request).arpc(request.arqc, input);
+}

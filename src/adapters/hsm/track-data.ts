@@ -1,0 +1,50 @@
+import { EcbCipher } from '../../lib/crypto/index.js';
+import { BastionError } from '../../lib/errors/index.js';
+import type { KeyUnderLmk, TranslateTrackDataRequest } from '../../ports/hsm.js';
+import type { Keyring } from './keyring.js';
+
+/**
+ * The UnionPay track-encryption layout (field 35 / 36 with 53 saying tracks are enciphered): the
+ * track travels as packed BCD (separator `=` as nibble D, an odd digit count padded with one pad
+ * nibble), and only one 8-byte block of it is enciphered, with the TDK under TDES-ECB, in place:
+ * the 8 bytes that end just before the last byte, i.e. bytes [length − 9, length − 1). The last
+ * byte is left alone because it may hold the pad nibble; the block covers the end of the PAN,
+ * the expiry and the service code, the part worth hiding. Two public terminal sources (a PAX
+ * Android terminal's `encryptTrack` and a Java gateway's `getEncCData`) agree on this layout.
+ * Bastion assumes the network's ZEK uses the same layout.
+ */
+export const trackBlockBytes = 8;
+/** The enciphered block ends this many bytes before the end of the track. */
+export const trackBlockEndOffset = 1;
+export const trackDataMinBytes = trackBlockBytes + trackBlockEndOffset;
+
+function tdesKey(keyring: Keyring, key: KeyUnderLmk, allowed: readonly ('TDK' | 'ZEK')[], argument: string): EcbCipher {
+  const clear = keyring.open(key, allowed, argument);
+  try {
+    if (key.algorithm !== 'tdes-2key' && key.algorithm !== 'tdes-3key') {
+      throw new BastionError('HSM_ERR_ALGORITHM', `${argument} must be a TDES key for the track-encryption layout, not ${key.algorithm}`, { argument });
+    }
+    return new EcbCipher('tdes', Buffer.from(clear), argument);
+  } finally {
+    clear.fill(0);
+  }
+}
+
+export function translateTrackData(keyring: Keyring, request: TranslateTrackDataRequest): Buffer {
+  const source = tdesKey(keyring, request.sourceKey, ['TDK', 'ZEK'], 'sourceKey');
+  const target = tdesKey(keyring, request.targetKey, ['ZEK'], 'targetKey');
+  const { data } = request;
+  if (data.length < trackDataMinBytes) {
+    throw new BastionError('HSM_ERR_TRACK_DATA', `track data must be at least ${trackDataMinBytes} bytes, got ${data.length}`, {
+      argument: 'data',
+      length: data.length,
+    });
+  }
+  const out = Buffer.from(data);
+  const start = out.length - trackDataMinBytes;
+  const block = out.subarray(start, start + trackBlockBytes);
+  const clear = source.decryptUnchecked(block);
+  block.set(target.encryptUnchecked(clear));
+  clear.fill(0);
+  return out;
+}
