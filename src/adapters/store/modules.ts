@@ -1,3 +1,4 @@
+import { auditMigrations } from '../../domain/audit/migrations.js';
 import { merchantsMigrations } from '../../domain/merchants/merchant-migrations.js';
 import { terminalsMigrations } from '../../domain/terminals/terminal-migrations.js';
 import { ledgerMigrations } from '../../domain/ledger/migrations.js';
@@ -9,6 +10,7 @@ import type { ModuleMigrations } from '../../ports/store.js';
  */
 export const storeModules: readonly ModuleMigrations[] = [
   ledgerMigrations,
+  auditMigrations,
   merchantsMigrations,
   terminalsMigrations,
 ];

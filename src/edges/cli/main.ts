@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { auditCommand } from './audit/command.js';
 import { cryptoCommand, exitBadInput } from './crypto/command.js';
 import { iso8583Command } from './iso8583/command.js';
 import { merchantCommand } from './merchants/merchant-command.js';
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   program.addCommand(migrateCommand(io, setExit));
   program.addCommand(merchantCommand(io, setExit));
   program.addCommand(terminalCommand(io, setExit));
+  program.addCommand(auditCommand(io, setExit));
   program.commands.forEach(function exitOverrideAll(command: Command): void {
     command.exitOverride();
     command.configureOutput({

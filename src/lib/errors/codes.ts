@@ -85,6 +85,14 @@ export const errorCodes = {
   LEDGER_ERR_ARGUMENT: 'a ledger argument is malformed: account code or type, sale amount, fee schedule or event key part',
   LEDGER_ERR_BUSY: 'a balance checkpoint could not lock the ledger in time because postings were in flight; worth retrying',
 
+  // Audit log
+  AUDIT_ERR_EVENT: 'an audit event is invalid: unknown action or outcome, an empty, over-long or non-printable identifier, or details too large, too deep or not JSON-like',
+  AUDIT_ERR_ARGUMENT: 'an audit argument is out of range: the tail row limit or a verify anchor',
+  AUDIT_ERR_KEY: 'the audit chain key is not 32 bytes, or its key file is unreadable or not 64 hexadecimal characters',
+  AUDIT_ERR_KEY_MISSING: 'the audit log has rows but its chain key file is missing',
+  AUDIT_ERR_KEY_MISMATCH: 'the audit chain key is not the one the log was written with',
+  AUDIT_ERR_HEAD_MISSING: 'the audit head row is missing, so nothing can be appended until the log is investigated',
+
   // HSM port, software HSM and the key ceremony
   HSM_ERR_KEY_TYPE: 'a key type or key algorithm is unknown, or the algorithm is not allowed for that key type',
   HSM_ERR_KEY_USAGE: 'a key of the wrong type was given for the operation (a PIK where a MAK is needed, say)',
