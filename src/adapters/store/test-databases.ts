@@ -63,13 +63,21 @@ const postgres: TestDatabase = {
     await admin.query(`create schema ${schema}`);
     await admin.end();
     const store = openStore({ postgresUrl: testPostgresUrl, schema }, { poolSize: 4 });
-    await migrateStore(store, modules);
-    return withCleanup(store, async () => {
+    const dropSchema = async (): Promise<void> => {
       const dropper = new pg.Client({ connectionString: testPostgresUrl });
       await dropper.connect();
-      await dropper.query(`drop schema ${schema} cascade`);
+      await dropper.query(`drop schema if exists ${schema} cascade`);
       await dropper.end();
-    });
+    };
+    try {
+      await migrateStore(store, modules);
+    } catch (error) {
+      // A failed migration must not leave its schema behind in the shared test database.
+      await store.close();
+      await dropSchema();
+      throw error;
+    }
+    return withCleanup(store, dropSchema);
   },
 };
 
