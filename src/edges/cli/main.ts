@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit/command.js';
 import { cryptoCommand, exitBadInput } from './crypto/command.js';
 import { iso8583Command } from './iso8583/command.js';
+import { keysCommand } from './keys/command.js';
 import { merchantCommand } from './merchants/merchant-command.js';
 import { redactSensitive } from '../../lib/errors/index.js';
 import { processIo, type CliIo } from './io.js';
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   program.addCommand(merchantCommand(io, setExit));
   program.addCommand(terminalCommand(io, setExit));
   program.addCommand(auditCommand(io, setExit));
+  program.addCommand(keysCommand(io, setExit));
   program.commands.forEach(function exitOverrideAll(command: Command): void {
     command.exitOverride();
     command.configureOutput({
