@@ -1,4 +1,5 @@
 import { auditMigrations } from '../../domain/audit/migrations.js';
+import { cardDataMigrations } from '../../domain/card-data/migrations.js';
 import { merchantsMigrations } from '../../domain/merchants/merchant-migrations.js';
 import { terminalsMigrations } from '../../domain/terminals/terminal-migrations.js';
 import { ledgerMigrations } from '../../domain/ledger/migrations.js';
@@ -13,4 +14,5 @@ export const storeModules: readonly ModuleMigrations[] = [
   auditMigrations,
   merchantsMigrations,
   terminalsMigrations,
+  cardDataMigrations,
 ];
