@@ -95,16 +95,26 @@ describe.each(databases)('TerminalService on $name', (database) => {
     expect(rejectionCodes(sameSerial)).toEqual(Array<string>(5).fill('TERMINAL_ERR_SERIAL_TAKEN'));
   });
 
-  it('stores a TMK under the LMK as given; a TMK slot takes only a TMK', async () => {
+  it('stores a TMK under the LMK as given, replaces one only when asked; a TMK slot takes only a TMK', async () => {
     await addTerminal('20000001');
     const tmk = testTmk(0x11);
     const withTmk = await terminals.setTmk({ terminalId: '20000001' }, tmk);
     expect(withTmk.tmk).toEqual(tmk);
-    expect(withTmk.tmk?.ciphertext).toBeInstanceOf(Uint8Array);
+    expect(withTmk.tmk?.ciphertext).toBeInstanceOf(Buffer);
+    await expectCode(terminals.setTmk({ terminalId: '20000001' }, testTmk(0x12)), 'TERMINAL_ERR_STATE');
+    expect((await terminals.require({ terminalId: '20000001' })).tmk).toEqual(tmk);
+    expect((await terminals.setTmk({ terminalId: '20000001' }, testTmk(0x12), { replace: true })).tmk).toEqual(testTmk(0x12));
     await expectCode(terminals.setTmk({ terminalId: '20000001' }, testKey('ZPK', 'tdes-2key', 1)), 'TERMINAL_ERR_KEY');
-    await expectCode(terminals.setTmk({ terminalId: '20000001' }, { ...tmk, kcv: new Uint8Array(1) }), 'TERMINAL_ERR_KEY');
-    await expectCode(terminals.setTmk({ terminalId: '20000001' }, { ...tmk, ciphertext: new Uint8Array(129) }), 'TERMINAL_ERR_KEY');
+    await expectCode(terminals.setTmk({ terminalId: '20000001' }, { ...tmk, kcv: Buffer.alloc(1) }), 'TERMINAL_ERR_KEY');
+    await expectCode(terminals.setTmk({ terminalId: '20000001' }, { ...tmk, ciphertext: Buffer.alloc(129) }), 'TERMINAL_ERR_KEY');
     await expectCode(terminals.setTmk({ terminalId: '29999999' }, tmk), 'TERMINAL_ERR_NOT_FOUND');
+  });
+
+  it('gives a terminal its first TMK once when operators race', async () => {
+    await addTerminal('20000012');
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, index) => terminals.setTmk({ terminalId: '20000012' }, testTmk(0x20 + index))));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(rejectionCodes(results)).toEqual(Array<string>(5).fill('TERMINAL_ERR_STATE'));
   });
 
   it('records a sign-in: keys, batch, local date in the configured time zone, generation; new becomes active', async () => {

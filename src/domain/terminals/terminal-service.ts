@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
+import type { KeyType, KeyUnderLmk } from '../../ports/hsm.js';
 import type { Store } from '../../ports/store.js';
 import { isUniqueViolation, type MerchantService } from '../merchants/index.js';
 import { LocalDateFormatter } from './local-date.js';
@@ -8,6 +9,7 @@ import {
   formatBatchNumber,
   isMacVariant,
   isTerminalId,
+  isKeyAlgorithm,
   isTerminalStatus,
   MAC_VARIANT_DEFAULT,
   validateBatchNumber,
@@ -18,7 +20,6 @@ import {
   validateSerialNumber,
   validateTerminalId,
   validateWorkingKeys,
-  type KeyUnderLmkRecord,
   type MacVariant,
   type Terminal,
   type WorkingKeys,
@@ -187,13 +188,16 @@ export class TerminalService {
   }
 
   /**
-   * Stores a new terminal master key (under the LMK). The working keys of the old TMK are erased,
-   * so the terminal signs in again under the new one. Refused for a retired terminal.
+   * Stores a terminal master key (under the LMK). A terminal that has one keeps it unless
+   * `replace` is set: a new TMK orphans the one injected into the device, so replacing is an
+   * explicit choice, and the check is part of the update itself, so two operators can't both
+   * "set the first TMK". The working keys of an old TMK are erased, so the terminal signs in
+   * again under the new one. Refused for a retired terminal.
    */
-  async setTmk(terminal: TerminalRef, tmk: KeyUnderLmkRecord): Promise<Terminal> {
+  async setTmk(terminal: TerminalRef, tmk: KeyUnderLmk, options: { readonly replace?: boolean } = {}): Promise<Terminal> {
     const terminalId = validateTerminalId(terminal.terminalId);
     validateKeyUnderLmk(tmk, 'TMK', 'tmk');
-    const row = await this.db
+    let update = this.db
       .updateTable('terminals_terminals')
       .set({
         tmk_algorithm: tmk.algorithm,
@@ -203,11 +207,15 @@ export class TerminalService {
         updated_at_ms: this.clock(),
       })
       .where('terminal_id', '=', terminalId)
-      .where('status', '<>', 'retired')
-      .returningAll()
-      .executeTakeFirst();
-    if (row === undefined) throw await this.refusal(terminalId, 'set the master key of');
-    return terminalFromRow(row);
+      .where('status', '<>', 'retired');
+    if (options.replace !== true) update = update.where('tmk_ciphertext', 'is', null);
+    const row = await update.returningAll().executeTakeFirst();
+    if (row !== undefined) return terminalFromRow(row);
+    const current = await this.findByTerminalId(terminalId);
+    if (current !== undefined && current.status !== 'retired' && current.tmk !== undefined) {
+      throw new BastionError('TERMINAL_ERR_STATE', `terminal ${terminalId} already has a master key; replacing it must be asked for`, { terminalId, status: current.status });
+    }
+    throw await this.refusal(terminalId, 'set the master key of');
   }
 
   /**
@@ -441,7 +449,7 @@ function terminalFromRow(row: Selectable<TerminalRow>): Terminal {
   };
 }
 
-function tmkFromRow(row: Selectable<TerminalRow>): KeyUnderLmkRecord | undefined {
+function tmkFromRow(row: Selectable<TerminalRow>): KeyUnderLmk | undefined {
   return keyFromColumns(row, 'TMK', row.tmk_algorithm, row.tmk_ciphertext, row.tmk_kcv);
 }
 
@@ -455,15 +463,15 @@ function workingKeysFromRow(row: Selectable<TerminalRow>): WorkingKeys | undefin
   return { pik, mak, tdk };
 }
 
-function keyFromColumns(row: Selectable<TerminalRow>, type: string, algorithm: string | null, ciphertext: Buffer | null, kcv: Buffer | null): KeyUnderLmkRecord | undefined {
+function keyFromColumns(row: Selectable<TerminalRow>, type: KeyType, algorithm: string | null, ciphertext: Buffer | null, kcv: Buffer | null): KeyUnderLmk | undefined {
   if (algorithm === null && ciphertext === null && kcv === null) return undefined;
-  if (algorithm === null || ciphertext === null || kcv === null) throw corrupt(row);
+  if (algorithm === null || ciphertext === null || kcv === null || !isKeyAlgorithm(algorithm)) throw corrupt(row);
   return { type, algorithm, ciphertext: copy(ciphertext), kcv: copy(kcv) };
 }
 
-// A plain Uint8Array, the same on both dialects (drivers hand back Buffers, some pooled).
-function copy(bytes: Uint8Array): Uint8Array {
-  return Uint8Array.from(bytes);
+// The caller's own Buffer: drivers may hand back views into pooled memory.
+function copy(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes);
 }
 
 function corrupt(row: Selectable<TerminalRow>): BastionError {

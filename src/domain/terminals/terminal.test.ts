@@ -22,9 +22,9 @@ describe('terminal field checks', () => {
     for (const batch of ['000000', '12345', '1234567', '12345a']) expectBastionError(() => validateBatchNumber(batch), 'TERMINAL_ERR_BATCH');
     expectBastionError(() => validateLockReason('x'.repeat(201)), 'TERMINAL_ERR_ARGUMENT');
     const secret = testKey('TMK', 'tdes-2key', 0xab, 16);
-    expectBastionError(() => validateKeyUnderLmk({ ...secret, kcv: new Uint8Array(9) }, 'TMK', 'tmk'), 'TERMINAL_ERR_KEY', { argument: 'tmk' }, [secret.ciphertext]);
-    expectBastionError(() => validateKeyUnderLmk({ ...secret, ciphertext: new Uint8Array(7) }, 'TMK', 'tmk'), 'TERMINAL_ERR_KEY', { argument: 'tmk', length: 7 });
-    expectBastionError(() => validateKeyUnderLmk({ ...secret, algorithm: 'tdes 2key' }, 'TMK', 'tmk'), 'TERMINAL_ERR_KEY');
+    expectBastionError(() => validateKeyUnderLmk({ ...secret, kcv: Buffer.alloc(9) }, 'TMK', 'tmk'), 'TERMINAL_ERR_KEY', { argument: 'tmk' }, [secret.ciphertext]);
+    expectBastionError(() => validateKeyUnderLmk({ ...secret, ciphertext: Buffer.alloc(7) }, 'TMK', 'tmk'), 'TERMINAL_ERR_KEY', { argument: 'tmk', length: 7 });
+    expectBastionError(() => validateKeyUnderLmk({ ...secret, algorithm: 'tdes 2key' as never }, 'TMK', 'tmk'), 'TERMINAL_ERR_KEY');
     expectBastionError(() => validateKeyUnderLmk(secret, 'PIK', 'workingKeys.pik'), 'TERMINAL_ERR_KEY', { argument: 'workingKeys.pik', type: 'TMK' });
     expectBastionError(() => validateWorkingKeys({ ...testWorkingKeys(1), tdk: testKey('MAK', 'des', 1) }), 'TERMINAL_ERR_KEY', { argument: 'workingKeys.tdk' });
   });

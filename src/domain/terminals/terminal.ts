@@ -1,4 +1,5 @@
 import { BastionError } from '../../lib/errors/index.js';
+import { keyAlgorithms, type KeyAlgorithm, type KeyType, type KeyUnderLmk } from '../../ports/hsm.js';
 import { codePointLength } from '../merchants/index.js';
 
 /**
@@ -20,8 +21,8 @@ export interface Terminal {
   readonly model: string;
   readonly macVariant: MacVariant;
   readonly status: TerminalStatus;
-  /** The terminal master key under the LMK, once generated or injected. */
-  readonly tmk: KeyUnderLmkRecord | undefined;
+  /** The terminal master key under the LMK (the HSM port's KeyUnderLmk), once generated. */
+  readonly tmk: KeyUnderLmk | undefined;
   /** The working keys of the current sign-in, under the LMK; none before sign-in or after sign-out. */
   readonly workingKeys: WorkingKeys | undefined;
   /** Working-key sets issued so far: +1 at every sign-in. */
@@ -57,25 +58,14 @@ export type MacVariant = (typeof macVariants)[number];
 export const MAC_VARIANT_DEFAULT: MacVariant = 'des-left';
 
 /**
- * A key held under the LMK: the shape of the HSM port's `KeyUnderLmk` (type, algorithm,
- * ciphertext, check value), stored as plain columns and handed back as it was given.
- */
-export interface KeyUnderLmkRecord {
-  readonly type: string;
-  readonly algorithm: string;
-  readonly ciphertext: Uint8Array;
-  readonly kcv: Uint8Array;
-}
-
-/**
  * The keys one sign-in issues (field 62 of the 0810), as the host keeps them: under the LMK.
  * Each key's type is its slot; the algorithms may differ (a single-DES MAK beside a TDES PIK).
  * The TDK is there only when 60.3 asked for one.
  */
 export interface WorkingKeys {
-  readonly pik: KeyUnderLmkRecord;
-  readonly mak: KeyUnderLmkRecord;
-  readonly tdk: KeyUnderLmkRecord | undefined;
+  readonly pik: KeyUnderLmk;
+  readonly mak: KeyUnderLmk;
+  readonly tdk: KeyUnderLmk | undefined;
 }
 
 export const TERMINAL_ID_LENGTH = 8;
@@ -95,13 +85,11 @@ export const KEY_CIPHERTEXT_LENGTH_MAX = 128;
 /** As the crypto library: a check value is 2 to 8 bytes. */
 export const KEY_KCV_LENGTH_MIN = 2;
 export const KEY_KCV_LENGTH_MAX = 8;
-export const KEY_LABEL_LENGTH_MAX = 16;
 
 const terminalIdPattern = /^[0-9A-Za-z]{8}$/;
 // Serial numbers come from many vendors: letters, digits and - _ . / are all seen.
 const serialNumberPattern = /^[0-9A-Za-z][0-9A-Za-z._/-]*$/;
 const modelPattern = /^[0-9A-Za-z][0-9A-Za-z ._/+()-]*$/;
-const keyLabelPattern = /^[0-9A-Za-z.-]+$/;
 const controlCharacter = /\p{Cc}/u;
 
 export function isTerminalId(value: string): boolean {
@@ -162,14 +150,20 @@ export function formatBatchNumber(batch: bigint): string {
   return batch.toString().padStart(6, '0');
 }
 
-/** Checks a key's shape and that it is of the type its slot expects (a TMK where a TMK goes). */
-export function validateKeyUnderLmk(key: KeyUnderLmkRecord, expectedType: string, argument: string): KeyUnderLmkRecord {
-  if (key.type !== expectedType) {
-    throw new BastionError('TERMINAL_ERR_KEY', `${argument} must be a key of type ${expectedType}`, { argument, type: key.type.slice(0, KEY_LABEL_LENGTH_MAX) });
+export function isKeyAlgorithm(value: string): value is KeyAlgorithm {
+  return (keyAlgorithms as readonly string[]).includes(value);
+}
+
+/**
+ * Checks a key's shape and that it is of the type its slot expects (a TMK where a TMK goes). The
+ * HSM checks the key itself when it opens it; this keeps a mislabelled key out of the store.
+ */
+export function validateKeyUnderLmk(key: KeyUnderLmk, expectedType: KeyType, argument: string): KeyUnderLmk {
+  const type: string = key.type;
+  if (type !== expectedType) {
+    throw new BastionError('TERMINAL_ERR_KEY', `${argument} must be a key of type ${expectedType}`, { argument, type: type.slice(0, 16) });
   }
-  if (key.algorithm.length > KEY_LABEL_LENGTH_MAX || !keyLabelPattern.test(key.algorithm)) {
-    throw new BastionError('TERMINAL_ERR_KEY', `${argument} algorithm is 1 to ${KEY_LABEL_LENGTH_MAX} letters, digits, . and -`, { argument });
-  }
+  if (!isKeyAlgorithm(key.algorithm)) throw new BastionError('TERMINAL_ERR_KEY', `${argument} algorithm is not one the HSM knows`, { argument });
   validateKeyBytes(key, argument);
   return key;
 }
@@ -182,7 +176,7 @@ export function validateWorkingKeys(keys: WorkingKeys): WorkingKeys {
 }
 
 // Lengths only: the bytes are ciphertext under the LMK and never appear in an error.
-function validateKeyBytes(key: KeyUnderLmkRecord, argument: string): void {
+function validateKeyBytes(key: KeyUnderLmk, argument: string): void {
   const { length } = key.ciphertext;
   if (length < KEY_CIPHERTEXT_LENGTH_MIN || length > KEY_CIPHERTEXT_LENGTH_MAX) {
     throw new BastionError('TERMINAL_ERR_KEY', `${argument} ciphertext is ${KEY_CIPHERTEXT_LENGTH_MIN} to ${KEY_CIPHERTEXT_LENGTH_MAX} bytes`, { argument, length });

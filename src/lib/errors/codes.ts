@@ -143,7 +143,7 @@ export const errorCodes = {
   TERMINAL_ERR_LOCKED: 'the terminal is locked, so the operation is refused until it is unlocked',
   TERMINAL_ERR_RETIRED: 'the terminal is retired, so the operation is refused',
   TERMINAL_ERR_NO_TMK: 'the terminal has no master key yet, so it cannot sign in',
-  TERMINAL_ERR_STATE: 'the operation does not apply to the terminal in its current status (unlocking one that is not locked, say)',
+  TERMINAL_ERR_STATE: 'the operation does not apply to the terminal in its current state (unlocking one that is not locked, or giving a TMK to one that has one without asking to replace it)',
   TERMINAL_ERR_CORRUPT: 'a stored terminal row is not valid: the store was altered outside Bastion',
 
   // Command-line interface

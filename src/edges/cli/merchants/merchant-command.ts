@@ -74,7 +74,8 @@ export function merchantCommand(io: CliIo, setExit: (code: number) => void): Com
 }
 
 function describeMerchant(merchant: Merchant): string {
-  return `${merchant.displayName} (${merchant.legalName}), MCC ${merchant.mcc}, currency ${merchant.currency}, fee ${formatFee(merchant)}, ${merchant.status}`;
+  const names = merchant.displayName === merchant.legalName ? merchant.legalName : `${merchant.displayName} (${merchant.legalName})`;
+  return `${names}, MCC ${merchant.mcc}, currency ${merchant.currency}, fee ${formatFee(merchant)}, ${merchant.status}`;
 }
 
 function formatFee(merchant: Merchant): string {

@@ -14,11 +14,24 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-const variables = ['BASTION_DATA_DIR', 'BASTION_DB', 'DATABASE_URL', 'BASTION_TIME_ZONE'] as const;
+const variables = ['BASTION_DATA_DIR', 'BASTION_DB', 'DATABASE_URL', 'BASTION_TIME_ZONE', 'BASTION_LMK_PASSPHRASE', 'BASTION_AUDIT_KEY_FILE'] as const;
 
-export function useTemporaryDataDir(): { setUp: () => void; tearDown: () => void; run: (...argv: string[]) => Promise<CliRun>; dataDir: () => string } {
+export interface TemporaryDataDir {
+  readonly setUp: () => void;
+  readonly tearDown: () => void;
+  readonly run: (...argv: string[]) => Promise<CliRun>;
+  readonly runWithStdin: (stdin: string, ...argv: string[]) => Promise<CliRun>;
+  readonly dataDir: () => string;
+}
+
+export function useTemporaryDataDir(): TemporaryDataDir {
   let dataDir = '';
   const saved = new Map<string, string | undefined>();
+  const runWithStdin = async (stdin: string, ...argv: string[]): Promise<CliRun> => {
+    const io = memoryIo(stdin);
+    const exitCode = await main(argv, io);
+    return { exitCode, stdout: io.out(), stderr: io.err() };
+  };
   return {
     setUp() {
       dataDir = mkdtempSync(join(tmpdir(), 'bastion-cli-'));
@@ -36,11 +49,8 @@ export function useTemporaryDataDir(): { setUp: () => void; tearDown: () => void
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
-    async run(...argv) {
-      const io = memoryIo();
-      const exitCode = await main(argv, io);
-      return { exitCode, stdout: io.out(), stderr: io.err() };
-    },
+    run: (...argv) => runWithStdin('', ...argv),
+    runWithStdin,
     dataDir: () => dataDir,
   };
 }

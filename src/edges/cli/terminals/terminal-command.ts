@@ -1,7 +1,9 @@
 import { Command } from 'commander';
-import { TERMINAL_LIST_LIMIT_DEFAULT, validateMacVariant, type KeyUnderLmkRecord, type Terminal } from '../../../domain/terminals/index.js';
+import { TERMINAL_LIST_LIMIT_DEFAULT, validateMacVariant, type Terminal } from '../../../domain/terminals/index.js';
+import type { KeyUnderLmk } from '../../../ports/hsm.js';
 import type { CliIo } from '../io.js';
 import { formatTable, requiredOption, runWithServices, toJsonLine, wholeNumberOption } from '../merchants/services.js';
+import { addTmkCommand } from './tmk-command.js';
 
 interface AddOptions {
   readonly tid?: string;
@@ -19,7 +21,7 @@ interface ListOptions {
   readonly json?: boolean;
 }
 
-/** `bastion terminal …`: register and list terminals (full terminal management comes later). */
+/** `bastion terminal …`: register and list terminals, generate their TMKs (full terminal management comes later). */
 export function terminalCommand(io: CliIo, setExit: (code: number) => void): Command {
   const terminal = new Command('terminal').description('POS terminals the host accepts (field 41), each bound to a merchant');
   terminal
@@ -76,6 +78,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
         );
       });
     });
+  addTmkCommand(terminal, io, setExit);
   return terminal;
 }
 
@@ -95,7 +98,7 @@ function publicView(terminal: Terminal): Record<string, unknown> {
   };
 }
 
-function keySummary(key: KeyUnderLmkRecord): { algorithm: string; kcv: string } {
+function keySummary(key: KeyUnderLmk): { algorithm: string; kcv: string } {
   return { algorithm: key.algorithm, kcv: hex(key.kcv) };
 }
 
