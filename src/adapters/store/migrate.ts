@@ -32,8 +32,14 @@ export async function migrateStore(store: Store, modules: readonly ModuleMigrati
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new BastionError('STORE_ERR_MIGRATION', `migration ${failed} failed; the store was left at the last good migration`, { migration: failed });
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    // The database's own words (schema DDL, never card data) say what to fix; bounded in length.
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+    throw new BastionError(
+      'STORE_ERR_MIGRATION',
+      failed === undefined ? `the migration tables could not be prepared: ${reason}` : `migration ${failed} failed: ${reason}; the store was left at the last good migration`,
+      { migration: failed ?? 'none' },
+    );
   }
   return { applied: (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName) };
 }
