@@ -34,7 +34,7 @@ export async function migrateStore(store: Store, modules: readonly ModuleMigrati
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     // The database's own words (schema DDL, never card data) say what to fix; bounded in length.
-    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+    const reason = (error instanceof Error ? error.message : 'unknown error').slice(0, 300);
     throw new BastionError(
       'STORE_ERR_MIGRATION',
       failed === undefined ? `the migration tables could not be prepared: ${reason}` : `migration ${failed} failed: ${reason}; the store was left at the last good migration`,
