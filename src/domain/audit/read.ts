@@ -1,17 +1,10 @@
 import { BastionError } from '../../lib/errors/index.js';
 import type { Store } from '../../ports/store.js';
 import { auditHeadId, type AuditTables } from './tables.js';
+import type { ChainedFields } from './chain-hash.js';
 
 /** An audit row as stored (text fields exactly as written; hashes as bytes). */
-export interface AuditRow {
-  readonly seq: bigint;
-  readonly atMs: bigint;
-  readonly actor: string;
-  readonly action: string;
-  readonly target: string;
-  readonly source: string;
-  readonly outcome: string;
-  readonly details: string;
+export interface AuditRow extends ChainedFields {
   readonly prevHash: Buffer;
   readonly hash: Buffer;
 }

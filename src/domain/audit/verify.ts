@@ -3,6 +3,7 @@ import { BastionError } from '../../lib/errors/index.js';
 import type { Store } from '../../ports/store.js';
 import { assertChainKey, auditGenesisHash, auditHashBytes, auditKeyCheck, auditRowHash } from './chain-hash.js';
 import { auditHeadId, type AuditLogTable, type AuditTables } from './tables.js';
+import { toAuditRow } from './read.js';
 
 /**
  * What `verifyAuditLog` can find:
@@ -170,17 +171,7 @@ class ChainVerifier {
   }
 
   private hashMatches(row: AuditLogTable, seq: bigint): boolean {
-    const expected = auditRowHash(this.key, {
-      seq,
-      atMs: row.at_ms,
-      actor: row.actor,
-      action: row.action,
-      target: row.target,
-      source: row.source,
-      outcome: row.outcome,
-      details: row.details,
-      prevHash: Buffer.from(row.prev_hash),
-    });
+    const expected = auditRowHash(this.key, { ...toAuditRow(row), seq });
     return expected.equals(Buffer.from(row.hash));
   }
 

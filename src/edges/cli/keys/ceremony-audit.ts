@@ -1,8 +1,8 @@
-import { userInfo } from 'node:os';
 import { AuditLog, type AuditDetails, type AuditOutcome } from '../../../domain/audit/index.js';
 import type { Store } from '../../../ports/store.js';
 import { auditKeyFilePath, readOrCreateAuditChainKey } from '../audit/chain-key-file.js';
 import { dataDirFromEnvironment, openConfiguredStore } from '../store/configured-store.js';
+import { operatingSystemActor } from '../actor.js';
 
 /**
  * Records the ceremony as `key.ceremony` in the audit log. Opened before the ceremony starts, so
@@ -14,17 +14,6 @@ export interface CeremonyAudit {
   close(): Promise<void>;
 }
 
-/** The operating-system account that ran the command, as an audit identifier (printable ASCII, no spaces). */
-function operatingSystemActor(): string {
-  let name: string;
-  try {
-    name = userInfo().username;
-  } catch {
-    return 'system';
-  }
-  const cleaned = name.replace(/[^\x21-\x7e]/g, '_').slice(0, 100);
-  return cleaned === '' ? 'system' : `os-user:${cleaned}`;
-}
 
 export async function openCeremonyAudit(environment: NodeJS.ProcessEnv, nowMs: () => number): Promise<CeremonyAudit> {
   const chainKey = readOrCreateAuditChainKey(auditKeyFilePath(environment, dataDirFromEnvironment(environment)));

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadLmk } from '../../../adapters/hsm/lmk-file.js';
 import { SoftwareHsm } from '../../../adapters/hsm/software-hsm.js';
@@ -12,6 +11,7 @@ import type { CliIo } from '../io.js';
 import { lmkPassphraseVariable } from '../keys/command.js';
 import { requiredOption, runWithServices } from '../merchants/services.js';
 import { dataDirFromEnvironment } from '../store/configured-store.js';
+import { operatingSystemActor } from '../actor.js';
 
 /** Components a TMK is split into for injection: one per custodian, as for the LMK. */
 export const TMK_COMPONENTS_DEFAULT = 2;
@@ -102,14 +102,3 @@ function formatTmk(terminalId: string, tmk: KeyUnderLmk, components: readonly Cl
   ].join('\n');
 }
 
-/** The operating-system account that ran the command, as an audit identifier (printable ASCII, no spaces). */
-function operatingSystemActor(): string {
-  let name: string;
-  try {
-    name = userInfo().username;
-  } catch {
-    return 'system';
-  }
-  const cleaned = name.replace(/[^\x21-\x7e]/g, '_').slice(0, 100);
-  return cleaned === '' ? 'system' : `os-user:${cleaned}`;
-}
