@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
-import { BastionError, type ErrorCode } from '../../lib/errors/index.js';
-import { expectNoSecretIn } from '../../lib/errors/test-helpers.js';
 import type { HsmPort, KeyAlgorithm, KeyType, KeyUnderLmk } from '../../ports/hsm.js';
 import { LocalMasterKey } from './local-master-key.js';
 import { SoftwareHsm, type SoftwareHsmOptions } from './software-hsm.js';
@@ -32,25 +29,7 @@ export function queuedRandom(...chunks: readonly Uint8Array[]): (lengthBytes: nu
 }
 
 /** Awaits a rejection with a BastionError of `code` whose text shows none of `secrets`. */
-export async function expectRejection(
-  promise: Promise<unknown>,
-  code: ErrorCode,
-  details: Readonly<Record<string, string | number | boolean>> = {},
-  secrets: readonly (string | Uint8Array)[] = [],
-): Promise<BastionError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected ${code}`).toBeInstanceOf(BastionError);
-  const error = caught as BastionError;
-  expect(error.code).toBe(code);
-  expect(error.details).toMatchObject(details);
-  expectNoSecretIn(error, secrets);
-  return error;
-}
+export { expectBastionRejection as expectRejection } from '../../lib/errors/test-helpers.js';
 
 /** A copy of `key` with one bit of its ciphertext flipped. */
 export function flipCiphertextBit(key: KeyUnderLmk, bitIndex: number): KeyUnderLmk {

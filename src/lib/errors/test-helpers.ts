@@ -31,6 +31,24 @@ export function expectBastionError(
   return error;
 }
 
+/** The same checks as expectBastionError, for a promise that must reject. */
+export async function expectBastionRejection(
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  details: Readonly<Record<string, string | number | boolean>> = {},
+  secrets: readonly (string | Uint8Array)[] = [],
+): Promise<BastionError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  return expectBastionError(() => {
+    throw caught;
+  }, code, details, secrets);
+}
+
 /** Fails if the error's text shows a secret string, or any 4-byte window of secret bytes as hex. */
 export function expectNoSecretIn(error: BastionError, secrets: readonly (string | Uint8Array)[]): void {
   const text = `${error.message} ${JSON.stringify(error.details)}`.toUpperCase();
