@@ -4,6 +4,7 @@ import { merchantsMigrations } from '../../domain/merchants/merchant-migrations.
 import { terminalsMigrations } from '../../domain/terminals/terminal-migrations.js';
 import { ledgerMigrations } from '../../domain/ledger/migrations.js';
 import type { ModuleMigrations } from '../../ports/store.js';
+import { issuerSimulatorMigrations } from '../network/issuer-simulator/migrations.js';
 
 /**
  * Every module that owns tables, in the order their first migrations should run. A new module
@@ -15,4 +16,5 @@ export const storeModules: readonly ModuleMigrations[] = [
   merchantsMigrations,
   terminalsMigrations,
   cardDataMigrations,
+  issuerSimulatorMigrations,
 ];

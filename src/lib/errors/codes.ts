@@ -146,6 +146,14 @@ export const errorCodes = {
   TERMINAL_ERR_STATE: 'the operation does not apply to the terminal in its current state (unlocking one that is not locked, or giving a TMK to one that has one without asking to replace it)',
   TERMINAL_ERR_CORRUPT: 'a stored terminal row is not valid: the store was altered outside Bastion',
 
+  // Issuer simulator (the built-in network adapter)
+  ISSUER_ERR_REQUEST: 'an authorization request breaks the network port contract: a field is missing or malformed',
+  ISSUER_ERR_IDEMPOTENCY_CONFLICT: 'an idempotency key was already used for a different transaction',
+  ISSUER_ERR_NOT_SEEDED: 'the issuer simulator has no keys yet because it has not been seeded',
+  ISSUER_ERR_KEYS: 'a stored issuer key has the wrong type, or is not the published test key the test cards are made under',
+  ISSUER_ERR_CARD: 'a test-card definition is invalid (profile, PAN, expiry, PIN, amounts, EMV profile) or no test card has the profile',
+  ISSUER_ERR_CORRUPT: 'a stored issuer card or authorization row is not valid: the store was altered outside Bastion',
+
   // Command-line interface
   CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
   CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { BastionError } from '../../../lib/errors/index.js';
+import { networkResponseCodes, type AuthorizationRequest, type NetworkReason, type NetworkResponse } from '../../../ports/network.js';
+import type { IssuerAuthorizationsTable, IssuerTables } from './tables.js';
+
+/** What the simulator decided, before it becomes a response and a row. */
+export interface Decision {
+  readonly reason: NetworkReason;
+  readonly cardId?: string;
+  readonly authorizationCode?: string;
+  readonly balanceMinor?: bigint;
+  readonly currency?: string;
+  readonly arpc?: Buffer;
+  readonly arc?: Buffer;
+}
+
+/**
+ * The identity of a transaction, so that a key used again for something else is caught: kind,
+ * card (by its keyed look-up hash, never the PAN), amount, currency and the acquirer's
+ * references. Card data that differs between honest retries (a PIN block, a cryptogram) is not
+ * part of it.
+ */
+export function fingerprintOf(request: AuthorizationRequest, panHash: Buffer): Buffer {
+  const { acquirer } = request;
+  const parts = [
+    request.kind,
+    request.entryMode,
+    request.amountMinor.toString(),
+    request.currency,
+    request.expiry,
+    acquirer.retrievalReferenceNumber,
+    acquirer.systemTraceAuditNumber,
+    acquirer.terminalId,
+    acquirer.merchantId,
+    panHash.toString('hex'),
+  ];
+  return createHash('sha256').update(JSON.stringify(parts)).digest();
+}
+
+export type Claim = { readonly claimed: true } | { readonly claimed: false; readonly response: NetworkResponse };
+
+/**
+ * Claims the idempotency key inside the caller's transaction: insert-if-absent. On PostgreSQL a
+ * concurrent duplicate waits on the unique key until the first commits its decision, then reads
+ * it; on SQLite transactions are serialised. Either way a key is decided once.
+ */
+export async function claimAuthorization(trx: Kysely<IssuerTables>, request: AuthorizationRequest, issuerReference: string, fingerprint: Buffer, nowMs: bigint): Promise<Claim> {
+  const { acquirer } = request;
+  const inserted = await trx
+    .insertInto('issuer_authorizations')
+    .values({
+      id: issuerReference,
+      idempotency_key: request.idempotencyKey,
+      fingerprint,
+      card_id: null,
+      kind: request.kind,
+      entry_mode: request.entryMode,
+      amount_minor: request.amountMinor,
+      currency: request.currency,
+      retrieval_reference_number: acquirer.retrievalReferenceNumber,
+      system_trace_audit_number: acquirer.systemTraceAuditNumber,
+      terminal_id: acquirer.terminalId,
+      merchant_id: acquirer.merchantId,
+      outcome: 'pending',
+      reason: null,
+      response_code: null,
+      authorization_code: null,
+      balance_minor: null,
+      arpc: null,
+      arc: null,
+      created_at_ms: nowMs,
+      decided_at_ms: null,
+    })
+    .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted !== undefined) return { claimed: true };
+  const first = await trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.idempotencyKey).executeTakeFirstOrThrow();
+  if (!Buffer.from(first.fingerprint).equals(fingerprint)) {
+    throw new BastionError('ISSUER_ERR_IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different transaction', { argument: 'idempotencyKey' });
+  }
+  return { claimed: false, response: responseFromRow(first) };
+}
+
+/** Records the decision on the claimed row, in the same transaction as every effect of it. */
+export async function completeAuthorization(trx: Kysely<IssuerTables>, issuerReference: string, decision: Decision, nowMs: bigint): Promise<void> {
+  const updated = await trx
+    .updateTable('issuer_authorizations')
+    .set({
+      outcome: decision.reason === 'approved' ? 'approved' : 'declined',
+      reason: decision.reason,
+      response_code: networkResponseCodes[decision.reason],
+      card_id: decision.cardId ?? null,
+      authorization_code: decision.authorizationCode ?? null,
+      balance_minor: decision.balanceMinor ?? null,
+      arpc: decision.arpc ?? null,
+      arc: decision.arc ?? null,
+      decided_at_ms: nowMs,
+    })
+    .where('id', '=', issuerReference)
+    .where('outcome', '=', 'pending')
+    .returning('id')
+    .executeTakeFirst();
+  if (updated === undefined) throw new BastionError('ISSUER_ERR_CORRUPT', 'a claimed authorization vanished before its decision was recorded', { issuerReference });
+}
+
+/** The response of a decision: the first answer and every replay are built here, so they are equal. */
+export function responseOf(issuerReference: string, decision: Decision): NetworkResponse {
+  const common = {
+    responseCode: networkResponseCodes[decision.reason],
+    issuerReference,
+    ...(decision.arpc !== undefined && decision.arc !== undefined ? { issuerAuthentication: { arpc: decision.arpc, arc: decision.arc } } : {}),
+  };
+  if (decision.reason !== 'approved') return { outcome: 'declined', reason: decision.reason, ...common };
+  if (decision.authorizationCode === undefined) throw new BastionError('ISSUER_ERR_CORRUPT', 'an approval has no authorization code', { issuerReference });
+  return {
+    outcome: 'approved',
+    reason: 'approved',
+    authorizationCode: decision.authorizationCode,
+    ...(decision.balanceMinor !== undefined && decision.currency !== undefined ? { balance: { amountMinor: decision.balanceMinor, currency: decision.currency } } : {}),
+    ...common,
+  };
+}
+
+function isReason(value: string | null): value is NetworkReason {
+  return value !== null && Object.hasOwn(networkResponseCodes, value);
+}
+
+function responseFromRow(row: Selectable<IssuerAuthorizationsTable>): NetworkResponse {
+  const reason = row.reason;
+  if (!isReason(reason) || row.response_code !== networkResponseCodes[reason] || row.outcome !== (reason === 'approved' ? 'approved' : 'declined')) {
+    throw new BastionError('ISSUER_ERR_CORRUPT', `the stored authorization ${row.id} has no valid decision: the store was altered outside Bastion`, { issuerReference: row.id });
+  }
+  return responseOf(row.id, {
+    reason,
+    ...(row.authorization_code === null ? {} : { authorizationCode: row.authorization_code }),
+    ...(row.balance_minor === null ? {} : { balanceMinor: row.balance_minor, currency: row.currency }),
+    ...(row.arpc === null || row.arc === null ? {} : { arpc: Buffer.from(row.arpc), arc: Buffer.from(row.arc) }),
+  });
+}

@@ -1,0 +1,69 @@
+import type { Kysely } from 'kysely';
+import type { EmvCardKeyRequest, HsmPort } from '../../../ports/hsm.js';
+import type { AuthorizationRequest, ChipData } from '../../../ports/network.js';
+import type { IssuerCard } from './card-row.js';
+import type { IssuerKeys } from './issuer-keys.js';
+import type { EmvProfile } from './seed-cards.js';
+import type { IssuerTables } from './tables.js';
+import { parseTrack2 } from './track2.js';
+
+/** ARPC method 1 (EMV Book 2 8.2.1): 8 bytes, ARQC XOR ARC enciphered; tag 91 is ARPC || ARC. */
+const arpcMethod = 1;
+
+/** What the card part of the cryptogram key derivation needs, per the card's EMV profile. */
+function cardKeyRequest(keys: IssuerKeys, pan: string, emv: EmvProfile, chip: ChipData): EmvCardKeyRequest {
+  return {
+    imkAc: keys.imkAc,
+    pan,
+    psn: emv.psn,
+    atc: chip.atc,
+    iccMasterKeyOption: emv.masterKeyOption,
+    sessionKey: emv.sessionKey === 'none' ? 'none' : 'common',
+    ...(emv.sessionKey === 'common-un' ? { unpredictableNumber: chip.unpredictableNumber } : {}),
+  };
+}
+
+export type ChipVerdict = { readonly ok: true; readonly arpcFor: (responseCode: string) => Promise<{ arpc: Buffer; arc: Buffer }> } | { readonly ok: false };
+
+/**
+ * The chip's cryptogram: the card must have a chip and this PSN, the ARQC must verify under the
+ * card's key (through the HSM), and its ATC must be above every ATC seen before — one conditional
+ * UPDATE moves the high-water mark, so a replayed cryptogram fails even when two copies race.
+ * On success the caller gets a way to answer the card with an ARPC for the final response code.
+ */
+export async function verifyChip(trx: Kysely<IssuerTables>, hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, request: AuthorizationRequest, nowMs: bigint): Promise<ChipVerdict> {
+  const chip = request.chip;
+  const emv = card.emv;
+  if (chip === undefined || emv === undefined || chip.panSequenceNumber !== emv.psn) return { ok: false };
+  const keyRequest = cardKeyRequest(keys, request.pan, emv, chip);
+  const verified = await hsm.verifyArqc({ ...keyRequest, data: chip.cdolData, arqc: chip.arqc, padding: emv.padding });
+  if (!verified) return { ok: false };
+  const atc = BigInt(chip.atc.readUInt16BE(0));
+  const advanced = await trx
+    .updateTable('issuer_cards')
+    .set({ atc_high_water: atc, updated_at_ms: nowMs })
+    .where('id', '=', card.id)
+    .where('atc_high_water', '<', atc)
+    .returning('id')
+    .executeTakeFirst();
+  if (advanced === undefined) return { ok: false };
+  return {
+    ok: true,
+    arpcFor: async (responseCode) => {
+      // The ARC is the response code as two ASCII characters ('00' → 30 30), as tag 8A carries it.
+      const arc = Buffer.from(responseCode, 'latin1');
+      const arpc = await hsm.generateArpc({ ...keyRequest, arqc: chip.arqc, method: arpcMethod, arc });
+      return { arpc, arc };
+    },
+  };
+}
+
+/**
+ * The stripe's card verification value: track 2 must be this card's (same PAN, the expiry on
+ * file) and its CVV must verify under the CVK, computed over the service code on file.
+ */
+export async function verifyStripe(hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, request: AuthorizationRequest): Promise<boolean> {
+  const track = request.track2 === undefined ? undefined : parseTrack2(request.track2);
+  if (track?.pan !== request.pan || track.expiry !== card.expiry) return false;
+  return hsm.verifyCvv({ cvk: keys.cvk, pan: request.pan, expiry: card.expiry, serviceCode: card.serviceCode, cvv: track.cvv });
+}

@@ -1,0 +1,128 @@
+import type { Kysely } from 'kysely';
+import { LocalDateFormatter, TIME_ZONE_DEFAULT } from '../../../domain/terminals/index.js';
+import type { HsmPort, KeyUnderLmk } from '../../../ports/hsm.js';
+import { entryModeHasCryptogram, networkResponseCodes, type AuthorizationRequest, type NetworkPort, type NetworkReason, type NetworkResponse } from '../../../ports/network.js';
+import type { Store } from '../../../ports/store.js';
+import { claimAuthorization, completeAuthorization, fingerprintOf, responseOf, type Decision } from './authorization-record.js';
+import { verifyChip, verifyStripe } from './card-authentication.js';
+import { CARD_AMOUNT_MINOR_MAX } from './card-definition.js';
+import { cardFromRow, type IssuerCard } from './card-row.js';
+import { isExpired, statusDeclines } from './card-status.js';
+import { debitCard } from './debit.js';
+import { newAuthorizationCode, newIssuerReference } from './ids.js';
+import { loadIssuerKeys, type IssuerKeys } from './issuer-keys.js';
+import { checkPin } from './pin-check.js';
+import { assertAuthorizationRequest } from './request-checks.js';
+import type { IssuerTables } from './tables.js';
+
+export interface IssuerSimulatorOptions {
+  readonly store: Store;
+  readonly hsm: HsmPort;
+  /** Epoch milliseconds; tests and the simulator control time through it. */
+  readonly clock?: () => bigint;
+  /** The issuer's business day (expiry, daily limits), an IANA zone; Asia/Shanghai by default. */
+  readonly timeZone?: string;
+}
+
+/** The kinds the simulator answers; the rest of the port's kinds are declined 40 for now. */
+const answeredKinds: ReadonlySet<string> = new Set(['sale', 'balance-inquiry']);
+
+/**
+ * The built-in issuer: the default NetworkPort. It keeps card accounts in its own tables, checks
+ * PIN, CVV and ARQC through the HSM with its own keys, and moves money with conditional UPDATEs.
+ * Each request is decided in one database transaction that begins by claiming its idempotency
+ * key and ends by recording the decision, so a retry gets the first answer and money moves once.
+ *
+ * The checks, in order (the first that fails answers; docs/network.md has the table):
+ * kind handled → card known → not expired → status active → the card is genuine (chip ARQC, or
+ * the stripe's CVV) → PIN, when one was entered → amount and currency → daily limit and funds.
+ * The card is authenticated before its PIN is checked, so that a copied stripe or a replayed
+ * cryptogram can neither learn whether a PIN is right nor use up the cardholder's PIN tries.
+ */
+export class IssuerSimulator implements NetworkPort {
+  private readonly db: Kysely<IssuerTables>;
+  private readonly hsm: HsmPort;
+  private readonly clock: () => bigint;
+  private readonly days: LocalDateFormatter;
+
+  private constructor(
+    options: IssuerSimulatorOptions,
+    private readonly keys: IssuerKeys,
+  ) {
+    this.db = options.store.db<IssuerTables>();
+    this.hsm = options.hsm;
+    this.clock = options.clock ?? (() => BigInt(Date.now()));
+    this.days = new LocalDateFormatter(options.timeZone ?? TIME_ZONE_DEFAULT);
+  }
+
+  /** The simulator over a seeded store; ISSUER_ERR_NOT_SEEDED before `bastion cards seed`. */
+  static async open(options: IssuerSimulatorOptions): Promise<IssuerSimulator> {
+    return new IssuerSimulator(options, await loadIssuerKeys(options.store.db<IssuerTables>()));
+  }
+
+  /**
+   * The zone PIN key this issuer shares with the acquirer: the host translates terminal PIN
+   * blocks to it. Under the same LMK, as if the two sides had exchanged it as components.
+   */
+  zonePinKey(): KeyUnderLmk {
+    return this.keys.zpk;
+  }
+
+  async authorize(request: AuthorizationRequest): Promise<NetworkResponse> {
+    assertAuthorizationRequest(request);
+    const panHash = await this.hsm.panLookupHash(this.keys.panLookup, request.pan);
+    const fingerprint = fingerprintOf(request, panHash);
+    const issuerReference = newIssuerReference();
+    return this.db.transaction().execute(async (trx) => {
+      const nowMs = this.clock();
+      const claim = await claimAuthorization(trx, request, issuerReference, fingerprint, nowMs);
+      if (!claim.claimed) return claim.response;
+      const decision = await this.decide(trx, request, panHash, nowMs);
+      await completeAuthorization(trx, issuerReference, decision, nowMs);
+      return responseOf(issuerReference, decision);
+    });
+  }
+
+  private async decide(trx: Kysely<IssuerTables>, request: AuthorizationRequest, panHash: Buffer, nowMs: bigint): Promise<Decision> {
+    if (!answeredKinds.has(request.kind)) return { reason: 'function-not-supported' };
+    const row = await trx.selectFrom('issuer_cards').selectAll().where('pan_hash', '=', panHash).executeTakeFirst();
+    if (row === undefined) return { reason: 'invalid-card' };
+    const card = cardFromRow(row);
+    const today = this.days.localDate(nowMs);
+    const decline = (reason: NetworkReason): Decision => ({ reason, cardId: card.id });
+    if (request.expiry !== card.expiry || isExpired(card.expiry, today)) return decline('expired-card');
+    if (card.status !== 'active') return decline(statusDeclines[card.status]);
+
+    // Is the card genuine? Only then does anything about it count, PIN tries included.
+    let answerChip: ((responseCode: string) => Promise<{ arpc: Buffer; arc: Buffer }>) | undefined;
+    if (entryModeHasCryptogram(request.entryMode)) {
+      const chip = await verifyChip(trx, this.hsm, this.keys, card, request, nowMs);
+      if (!chip.ok) return decline('cryptogram-failure');
+      answerChip = chip.arpcFor;
+    } else if (!(await verifyStripe(this.hsm, this.keys, card, request))) {
+      return decline('cvv-failure');
+    }
+    // From here every answer to a chip card carries an ARPC, so the card can trust it.
+    const decided = await this.decideForGenuineCard(trx, card, request, today, nowMs);
+    if (answerChip === undefined) return decided;
+    return { ...decided, ...(await answerChip(networkResponseCodes[decided.reason])) };
+  }
+
+  private async decideForGenuineCard(trx: Kysely<IssuerTables>, card: IssuerCard, request: AuthorizationRequest, today: string, nowMs: bigint): Promise<Decision> {
+    const decline = (reason: NetworkReason): Decision => ({ reason, cardId: card.id });
+    if (request.pinData !== undefined) {
+      const pin = await checkPin(trx, this.hsm, this.keys, card, request.pan, request.pinData, nowMs);
+      if (pin !== 'right') return decline(pin);
+    }
+    if (request.currency !== card.currency) return decline('transaction-not-permitted');
+    if (request.kind === 'balance-inquiry') {
+      if (request.amountMinor !== 0n) return decline('invalid-amount');
+      const now = await trx.selectFrom('issuer_cards').select('balance_minor').where('id', '=', card.id).executeTakeFirstOrThrow();
+      return { reason: 'approved', cardId: card.id, authorizationCode: newAuthorizationCode(), balanceMinor: now.balance_minor, currency: card.currency };
+    }
+    if (request.amountMinor <= 0n || request.amountMinor > CARD_AMOUNT_MINOR_MAX) return decline('invalid-amount');
+    const debit = await debitCard(trx, card.id, request.amountMinor, today, nowMs);
+    if (!debit.ok) return decline(debit.reason);
+    return { reason: 'approved', cardId: card.id, authorizationCode: newAuthorizationCode() };
+  }
+}

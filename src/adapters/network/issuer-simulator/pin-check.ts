@@ -1,0 +1,56 @@
+import { sql, type Kysely } from 'kysely';
+import { isBastionError } from '../../../lib/errors/index.js';
+import type { HsmPort } from '../../../ports/hsm.js';
+import type { NetworkPinData } from '../../../ports/network.js';
+import type { IssuerCard } from './card-row.js';
+import type { IssuerKeys } from './issuer-keys.js';
+import type { IssuerTables } from './tables.js';
+
+/** Wrong PINs in a row that block the PIN (the usual issuer rule); the third wrong one blocks it. */
+export const PIN_TRIES_LIMIT = 3;
+const pinTriesLimit = BigInt(PIN_TRIES_LIMIT);
+
+export type PinVerdict = 'right' | 'incorrect-pin' | 'pin-tries-exceeded';
+
+/**
+ * The PIN inside the block (under the zone PIN key) against the PVV on file, inside the HSM.
+ * Every change to the try counter is one conditional UPDATE, so concurrent attempts can't get
+ * past the limit: a wrong PIN counts one try, and the try that reaches the limit blocks the PIN;
+ * a right PIN starts the count again only while the PIN is not blocked, so a blocked PIN stays
+ * blocked whatever comes next.
+ */
+export async function checkPin(trx: Kysely<IssuerTables>, hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, pan: string, pinData: NetworkPinData, nowMs: bigint): Promise<PinVerdict> {
+  if (card.pinTriesUsed >= pinTriesLimit) return 'pin-tries-exceeded';
+  const right = await pinMatches(hsm, keys, card, pan, pinData);
+  if (right) {
+    const reset = await trx
+      .updateTable('issuer_cards')
+      .set({ pin_tries_used: 0n, updated_at_ms: nowMs })
+      .where('id', '=', card.id)
+      .where('pin_tries_used', '<', pinTriesLimit)
+      .returning('id')
+      .executeTakeFirst();
+    return reset === undefined ? 'pin-tries-exceeded' : 'right';
+  }
+  const counted = await trx
+    .updateTable('issuer_cards')
+    .set({ pin_tries_used: sql<bigint>`pin_tries_used + 1`, updated_at_ms: nowMs })
+    .where('id', '=', card.id)
+    .where('pin_tries_used', '<', pinTriesLimit)
+    .returning('pin_tries_used')
+    .executeTakeFirst();
+  return counted === undefined || counted.pin_tries_used >= pinTriesLimit ? 'pin-tries-exceeded' : 'incorrect-pin';
+}
+
+/**
+ * A block that does not even decode under the ZPK counts as a wrong PIN: the issuer can't tell
+ * a mistyped PIN from a corrupted block, and answering otherwise would tell a prober which it was.
+ */
+async function pinMatches(hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, pan: string, pinData: NetworkPinData): Promise<boolean> {
+  try {
+    return await hsm.verifyPinPvv({ pinKey: keys.zpk, pvk: keys.pvk, format: pinData.format, pan, pinBlock: pinData.pinBlock, pvki: card.pvki, pvv: card.pvv });
+  } catch (error) {
+    if (isBastionError(error) && error.code === 'CRYPTO_ERR_PINBLOCK_INVALID') return false;
+    throw error;
+  }
+}
