@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit/command.js';
+import { cardsCommand } from './cards/cards-command.js';
 import { cryptoCommand, exitBadInput } from './crypto/command.js';
 import { iso8583Command } from './iso8583/command.js';
 import { keysCommand } from './keys/command.js';
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   program.addCommand(terminalCommand(io, setExit));
   program.addCommand(auditCommand(io, setExit));
   program.addCommand(keysCommand(io, setExit));
+  program.addCommand(cardsCommand(io, setExit));
   program.commands.forEach(function exitOverrideAll(command: Command): void {
     command.exitOverride();
     command.configureOutput({
