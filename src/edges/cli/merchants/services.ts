@@ -69,5 +69,11 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 /** JSON with bigints as decimal strings (JSON has no 64-bit integers) and bytes as hex. */
 export function toJsonLine(value: unknown): string {
-  return `${JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item instanceof Uint8Array ? Buffer.from(item).toString('hex').toUpperCase() : item))}\n`;
+  // Buffer.toJSON runs before a replacer sees the value, so bytes are recognised on the holder.
+  function replacer(this: Readonly<Record<string, unknown>>, key: string, item: unknown): unknown {
+    const original = this[key];
+    if (original instanceof Uint8Array) return Buffer.from(original).toString('hex').toUpperCase();
+    return typeof item === 'bigint' ? item.toString() : item;
+  }
+  return `${JSON.stringify(value, replacer)}\n`;
 }
