@@ -146,6 +146,13 @@ export const errorCodes = {
   TERMINAL_ERR_STATE: 'the operation does not apply to the terminal in its current state (unlocking one that is not locked, or giving a TMK to one that has one without asking to replace it)',
   TERMINAL_ERR_CORRUPT: 'a stored terminal row is not valid: the store was altered outside Bastion',
 
+  // Terminal channel (TCP / TLS server)
+  CHANNEL_ERR_CONFIG: 'a channel limit or option is out of its range, or the TLS settings are incomplete',
+  CHANNEL_ERR_TLS: 'the TLS certificate, private key or client CA could not be loaded',
+  CHANNEL_ERR_LISTEN: 'the channel could not listen on the host and port given',
+  CHANNEL_ERR_STATE: 'the channel server was started twice, or started again after it was stopped',
+  CHANNEL_ERR_HANDLER: 'the request handler failed or returned something that is not a reply, so the request got no reply',
+
   // Issuer simulator (the built-in network adapter)
   ISSUER_ERR_REQUEST: 'an authorization request breaks the network port contract: a field is missing or malformed',
   ISSUER_ERR_IDEMPOTENCY_CONFLICT: 'an idempotency key was already used for a different transaction',
