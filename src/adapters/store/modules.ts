@@ -2,6 +2,7 @@ import { auditMigrations } from '../../domain/audit/migrations.js';
 import { cardDataMigrations } from '../../domain/card-data/migrations.js';
 import { merchantsMigrations } from '../../domain/merchants/merchant-migrations.js';
 import { terminalsMigrations } from '../../domain/terminals/terminal-migrations.js';
+import { hostMigrations } from '../../domain/host/migrations.js';
 import { ledgerMigrations } from '../../domain/ledger/migrations.js';
 import type { ModuleMigrations } from '../../ports/store.js';
 import { issuerSimulatorMigrations } from '../network/issuer-simulator/migrations.js';
@@ -17,4 +18,5 @@ export const storeModules: readonly ModuleMigrations[] = [
   terminalsMigrations,
   cardDataMigrations,
   issuerSimulatorMigrations,
+  hostMigrations,
 ];

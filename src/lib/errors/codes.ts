@@ -161,6 +161,10 @@ export const errorCodes = {
   ISSUER_ERR_CARD: 'a test-card definition is invalid (profile, PAN, expiry, PIN, amounts, EMV profile) or no test card has the profile',
   ISSUER_ERR_CORRUPT: 'a stored issuer card or authorization row is not valid: the store was altered outside Bastion',
 
+  // Host transaction pipeline
+  HOST_ERR_DUPLICATE: 'a duplicate request lost the race to record its answer, yet the first answer is not recorded',
+  HOST_ERR_INTERNAL: 'an unexpected failure in the host pipeline; the terminal is answered 96 and the log carries no card data',
+
   // Command-line interface
   CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
   CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',

@@ -1,0 +1,48 @@
+import type { HsmPort, KeyUnderLmk } from '../../ports/hsm.js';
+import type { NetworkPort } from '../../ports/network.js';
+import type { Store } from '../../ports/store.js';
+import type { AuditLog } from '../audit/index.js';
+import type { PanVault } from '../card-data/index.js';
+import type { LedgerService } from '../ledger/index.js';
+import type { MerchantService } from '../merchants/index.js';
+import type { TerminalService } from '../terminals/index.js';
+
+/** The most a single sale may be, unless configured: 1,000,000.00 in a 2-decimal currency. */
+export const SALE_AMOUNT_MAX_MINOR_DEFAULT = 100_000_000n;
+
+/** The ledger accounts the host posts to besides each merchant's own payable account. */
+export const SCHEME_RECEIVABLE_ACCOUNT = 'scheme:receivable';
+export const FEE_REVENUE_ACCOUNT = 'acquirer:fee-revenue';
+
+export interface HostLogger {
+  error(fields: Record<string, string>, message: string): void;
+}
+
+/** What the pipeline needs: other modules' services and the ports. */
+export interface HostDependencies {
+  readonly store: Store;
+  readonly hsm: HsmPort;
+  readonly network: NetworkPort;
+  /** The network zone's PIN key (under the LMK): PIN blocks are translated PIK → this ZPK. */
+  readonly zonePinKey: KeyUnderLmk;
+  readonly terminals: TerminalService;
+  readonly merchants: MerchantService;
+  readonly ledger: LedgerService;
+  readonly panVault: PanVault;
+  readonly audit: AuditLog;
+  readonly clock: () => bigint;
+  readonly saleAmountMaxMinor?: bigint;
+  /** MAC failures in a row that lock the terminal (TerminalService's default when absent). */
+  readonly macFailuresLockAfter?: number;
+  /** Unexpected failures go here, as an error code and no card data. */
+  readonly logger?: HostLogger;
+}
+
+/** What the host needs of a request: the bytes as received and their decoding. */
+export interface HostRequest {
+  readonly message: Buffer;
+  readonly unpacked: import('../../lib/iso8583/index.js').IsoMessage<import('../../lib/iso8583/index.js').UnionPayPosSpec>;
+}
+
+/** The ISO 8583 reply (MTI onward), or undefined for no reply. */
+export type HostReply = Buffer | undefined;

@@ -1,0 +1,190 @@
+import { BastionError } from '../../lib/errors/index.js';
+import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import { buildTlv } from '../../lib/tlv/index.js';
+import type { AuthorizationKind, AuthorizationRequest, NetworkPinData, NetworkResponse } from '../../ports/network.js';
+import { saleApprovalPostings } from '../ledger/index.js';
+import type { Merchant } from '../merchants/index.js';
+import { terminalMayTransact, type Terminal } from '../terminals/index.js';
+import { maskedPan, readCardInput, type CardInput } from './card-input.js';
+import { FEE_REVENUE_ACCOUNT, SALE_AMOUNT_MAX_MINOR_DEFAULT, SCHEME_RECEIVABLE_ACCOUNT, type HostDependencies } from './deps.js';
+import { macOptionsOf, verifyRequestMac } from './mac-check.js';
+import { packPlain, packWithMac, replyFor } from './reply.js';
+import { refusalCodes } from './response-codes.js';
+import { rrnFor } from './rrn.js';
+import type { HostTables } from './tables.js';
+import { FINANCIAL_REQUEST_CLASS, findAnswered, insertIfFirst } from './transaction-record.js';
+
+type Request = IsoMessage<UnionPayPosSpec>;
+
+/** Which financial transaction a 0200 is: processing code (field 3) and 60.1 together. */
+const financialKinds: readonly { readonly processingCode: string; readonly typeCode: string; readonly kind: AuthorizationKind }[] = [
+  { processingCode: '000000', typeCode: '22', kind: 'sale' },
+  { processingCode: '310000', typeCode: '01', kind: 'balance-inquiry' },
+];
+
+/** Balance (field 54): account type 2, amount type 2 ("02" available), currency 3, C/D, 12 digits. */
+const BALANCE_ACCOUNT_TYPE = '10';
+const BALANCE_AMOUNT_TYPE = '02';
+const BALANCE_AMOUNT_DIGITS = 12;
+
+/**
+ * A financial request (0200), in the order of the pipeline: identify the terminal, verify the
+ * MAC, replay a duplicate, classify, check the amount, read the card, translate the PIN, ask the
+ * network, then record the answer (and, for an approved sale, its ledger entry) in one database
+ * transaction before the reply leaves. Refusals before the MAC is verified carry no MAC: the
+ * host cannot vouch for the working keys yet (and has none for an unknown terminal).
+ */
+export async function financial(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
+  const terminalId = request.get(41) ?? '';
+  const terminal = await deps.terminals.findByTerminalId(terminalId);
+  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
+  const field60 = request.get(60);
+  const merchantId = request.get(42);
+  const decision = terminalMayTransact(terminal, merchant, {
+    today: deps.terminals.today(),
+    ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }),
+    ...(field60 === undefined ? {} : { batchNumberInRequest: field60.batchNumber }),
+  });
+  if (!decision.ok || terminal === undefined || merchant === undefined) return packPlain(replyFor(request, decision.ok ? '97' : decision.responseCode));
+  if (!(await verifyRequestMac(deps, terminal, message, request.get(64)))) return packPlain(replyFor(request, refusalCodes['mac-failure']));
+
+  const db = deps.store.db<HostTables>();
+  const trace = request.get(11);
+  const batch = field60?.batchNumber;
+  if (trace === undefined || batch === undefined) return respond(deps, terminal, replyFor(request, refusalCodes['missing-field']));
+  const key = { terminalId, batch, trace, requestClass: FINANCIAL_REQUEST_CLASS };
+  const answered = await findAnswered(db, key);
+  if (answered !== undefined) return answered;
+
+  const processingCode = request.get(3) ?? '';
+  const kind = financialKinds.find((entry) => entry.processingCode === processingCode && entry.typeCode === field60?.typeCode)?.kind;
+  if (kind === undefined) return respond(deps, terminal, replyFor(request, refusalCodes['unsupported-message']));
+  const amountMinor = kind === 'sale' ? BigInt(request.get(4) ?? '0') : 0n;
+  const amountMax = deps.saleAmountMaxMinor ?? SALE_AMOUNT_MAX_MINOR_DEFAULT;
+  if (kind === 'sale' && amountMinor <= 0n) return respond(deps, terminal, replyFor(request, refusalCodes['amount-zero']));
+  if (amountMinor > amountMax) return respond(deps, terminal, replyFor(request, refusalCodes['amount-over-limit']));
+  const currency = request.get(49) ?? merchant.currency;
+  if (currency !== merchant.currency) return respond(deps, terminal, replyFor(request, refusalCodes['currency-mismatch']));
+  const card = readCardInput(request);
+  if (card === undefined) return respond(deps, terminal, replyFor(request, refusalCodes['card-data-unreadable']));
+
+  const pinData = await translatePin(deps, terminal, card, request.get(52));
+  const rrn = rrnFor(terminalId, key.batch, trace);
+  const authorization: AuthorizationRequest = {
+    kind,
+    idempotencyKey: `host:${terminalId}:${key.batch}:${trace}`,
+    pan: card.pan,
+    expiry: card.expiry,
+    serviceCode: card.serviceCode,
+    entryMode: card.entryMode,
+    amountMinor,
+    currency,
+    ...(pinData === undefined ? {} : { pinData }),
+    ...(card.track2 === undefined ? {} : { track2: card.track2 }),
+    ...(card.chip === undefined ? {} : { chip: card.chip }),
+    acquirer: { retrievalReferenceNumber: rrn, systemTraceAuditNumber: trace, terminalId, merchantId: merchant.merchantId },
+  };
+  const answer = await deps.network.authorize(authorization);
+  const reply = replyFor(request, answer.responseCode);
+  reply.set(37, rrn);
+  if (answer.outcome === 'approved') reply.set(38, answer.authorizationCode);
+  if (answer.outcome === 'approved' && answer.balance !== undefined) reply.set(54, balanceField(answer.balance.amountMinor, answer.balance.currency));
+  if (answer.issuerAuthentication !== undefined) reply.set(55, buildTlv([{ tag: 0x91, value: Buffer.concat([answer.issuerAuthentication.arpc, answer.issuerAuthentication.arc]) }]));
+  const packed = await packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
+  return record(deps, { terminal, merchant, key, kind, processingCode, amountMinor, currency, card, rrn, answer, packed });
+}
+
+interface Outcome {
+  readonly terminal: Terminal;
+  readonly merchant: Merchant;
+  readonly key: { terminalId: string; batch: string; trace: string; requestClass: string };
+  readonly kind: AuthorizationKind;
+  readonly processingCode: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly card: CardInput;
+  readonly rrn: string;
+  readonly answer: NetworkResponse;
+  readonly packed: Buffer;
+}
+
+/**
+ * The answer and, for an approved sale, its ledger entry commit together, before the reply is
+ * sent. A duplicate that lost the race to the unique constraint rolls its own work back and
+ * replays the winner's reply.
+ */
+async function record(deps: HostDependencies, outcome: Outcome): Promise<Buffer> {
+  const { merchant, answer } = outcome;
+  const postSale = outcome.kind === 'sale' && answer.outcome === 'approved';
+  const payable = `merchant:${merchant.merchantId}:payable`;
+  if (postSale) {
+    await deps.ledger.ensureAccount({ code: payable, type: 'liability', currency: outcome.currency });
+    await deps.ledger.ensureAccount({ code: SCHEME_RECEIVABLE_ACCOUNT, type: 'asset', currency: outcome.currency });
+    await deps.ledger.ensureAccount({ code: FEE_REVENUE_ACCOUNT, type: 'revenue', currency: outcome.currency });
+  }
+  const panId = await deps.panVault.protect(outcome.card.pan);
+  const nowMs = deps.clock();
+  const db = deps.store.db<HostTables>();
+  const won = await db.transaction().execute(async (trx) => {
+    const first = await insertIfFirst(trx, {
+      terminal_id: outcome.key.terminalId,
+      merchant_id: merchant.merchantId,
+      batch_number: outcome.key.batch,
+      trace: outcome.key.trace,
+      request_class: outcome.key.requestClass,
+      mti: '0200',
+      processing_code: outcome.processingCode,
+      kind: outcome.kind,
+      amount_minor: outcome.amountMinor,
+      currency: outcome.currency,
+      pan_id: panId,
+      masked_pan: maskedPan(outcome.card.pan),
+      rrn: outcome.rrn,
+      auth_code: answer.outcome === 'approved' ? answer.authorizationCode : null,
+      response_code: answer.responseCode,
+      issuer_reference: answer.issuerReference,
+      created_at_ms: nowMs,
+      response: outcome.packed,
+    });
+    if (!first) return false;
+    if (postSale) {
+      await deps.ledger.postWithin(trx, {
+        idempotencyKey: `host.sale.${outcome.key.terminalId}.${outcome.key.batch}.${outcome.key.trace}`,
+        kind: 'sale',
+        description: `sale ${outcome.rrn}`,
+        occurredAtMs: nowMs,
+        postings: saleApprovalPostings({ amountMinor: outcome.amountMinor, currency: outcome.currency, merchantPayableAccount: payable, schemeReceivableAccount: SCHEME_RECEIVABLE_ACCOUNT, feeRevenueAccount: FEE_REVENUE_ACCOUNT, fee: merchant.fee }),
+      });
+    }
+    return true;
+  });
+  if (won) return outcome.packed;
+  const winner = await findAnswered(db, outcome.key);
+  if (winner === undefined) throw new BastionError('HOST_ERR_DUPLICATE', 'a duplicate request lost the race, but the first one is not recorded');
+  return winner;
+}
+
+/** PIN block under the terminal's PIK → under the network's ZPK, format 0 both sides. */
+async function translatePin(deps: HostDependencies, terminal: Terminal, card: CardInput, pinBlock: Uint8Array | undefined): Promise<NetworkPinData | undefined> {
+  const pik = terminal.workingKeys?.pik;
+  if (pinBlock === undefined || pik === undefined) return undefined;
+  const translated = await deps.hsm.translatePinBlock({ sourceKey: pik, targetKey: deps.zonePinKey, sourceFormat: 0, targetFormat: 0, pan: card.pan, pinBlock: Buffer.from(pinBlock) });
+  return { pinBlock: translated, format: 0 };
+}
+
+function terminalMak(terminal: Terminal) {
+  const mak = terminal.workingKeys?.mak;
+  if (mak === undefined) throw new BastionError('HOST_ERR_INTERNAL', 'a terminal that may transact has no MAK');
+  return mak;
+}
+
+/** A refusal after the MAC verified: MAC'd with the terminal's MAK, not recorded. */
+async function respond(deps: HostDependencies, terminal: Terminal, reply: Request): Promise<Buffer> {
+  return packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
+}
+
+function balanceField(amountMinor: bigint, currency: string): string {
+  const sign = amountMinor < 0n ? 'D' : 'C';
+  const magnitude = (amountMinor < 0n ? -amountMinor : amountMinor).toString().padStart(BALANCE_AMOUNT_DIGITS, '0');
+  return `${BALANCE_ACCOUNT_TYPE}${BALANCE_AMOUNT_TYPE}${currency}${sign}${magnitude}`;
+}

@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testCard } from '../../adapters/network/issuer-simulator/index.js';
+import { databases } from '../../adapters/store/test-databases.js';
+import { readAuditTail } from '../audit/index.js';
+import type { HostTables } from './tables.js';
+import { openHost, TERMINAL_ID, TestTerminal, type HostFixture } from './test-host.js';
+
+describe.each(databases)('host pipeline over real TCP on $name', (database) => {
+  let fixture: HostFixture;
+  let terminal: TestTerminal;
+
+  beforeEach(async () => {
+    fixture = await openHost(database, { macFailuresLockAfter: 3 });
+    terminal = await TestTerminal.connect(fixture);
+  });
+
+  afterEach(async () => {
+    terminal.close();
+    await fixture.close();
+  });
+
+  async function rows() {
+    return fixture.store.db<HostTables>().selectFrom('host_transactions').selectAll().execute();
+  }
+
+  it('signs in with working keys whose KCVs the terminal checks, and records the sign-in', async () => {
+    const reply = await terminal.signIn();
+    expect(reply.mti).toBe('0810');
+    expect(reply.get(39)).toBe('00');
+    expect(terminal.mak).toBeDefined();
+    const tail = await readAuditTail(fixture.store, 5);
+    expect(tail.map((row) => row.action)).toContain('terminal.sign-in');
+  });
+
+  it('approves a chip sale with PIN, returns RRN, auth code, MAC and ARPC, and posts a balanced ledger entry', async () => {
+    await terminal.signIn();
+    const reply = await terminal.exchange(terminal.sale(testCard('approve-chip-pin'), { pin: '1234' }));
+    expect(reply.mti).toBe('0210');
+    expect(reply.get(39)).toBe('00');
+    expect(reply.get(37)).toMatch(/^\d{12}$/);
+    expect(reply.get(38)).toHaveLength(6);
+    expect(reply.get(55)?.[0]).toBe(0x91);
+    expect(reply.get(64)).toBeDefined();
+    const stored = await rows();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.masked_pan).toBe('621234******0019');
+    const verification = await fixture.ledger.verifyLedger();
+    expect(verification.ok).toBe(true);
+    expect(verification.entriesChecked).toBe(1);
+  });
+
+  it('approves a magstripe sale and answers a balance inquiry with field 54', async () => {
+    await terminal.signIn();
+    const sale = await terminal.exchange(terminal.sale(testCard('approve-magstripe'), { pin: '1234' }));
+    expect(sale.get(39)).toBe('00');
+    const balance = await terminal.exchange(terminal.sale(testCard('approve-magstripe'), { pin: '1234', balance: true }));
+    expect(balance.get(39)).toBe('00');
+    expect(balance.get(54)).toMatch(/^1002156C\d{12}$/);
+  });
+
+  it('declines three wrong PINs 55, 55, 75; insufficient funds 51; expired 54', async () => {
+    await terminal.signIn();
+    const card = testCard('approve-chip-pin');
+    const codes: (string | undefined)[] = [];
+    for (const pin of ['9999', '9998', '9997']) codes.push((await terminal.exchange(terminal.sale(card, { pin }))).get(39));
+    expect(codes).toEqual(['55', '55', '75']);
+    expect((await terminal.exchange(terminal.sale(testCard('insufficient-funds'), { pin: '1234', amountMinor: 1_001n }))).get(39)).toBe('51');
+    expect((await terminal.exchange(terminal.sale(testCard('expired'), { pin: '1234' }))).get(39)).toBe('54');
+  });
+
+  it('replays a duplicate (same batch and trace) byte for byte, with one posting — also concurrently', async () => {
+    await terminal.signIn();
+    const request = terminal.sale(testCard('approve-chip-pin'), { pin: '1234' });
+    const first = await terminal.exchangeRaw(request);
+    const again = await terminal.exchangeRaw(request);
+    expect(again.equals(first)).toBe(true);
+    const racing = terminal.sale(testCard('approve-chip-pin'), { pin: '1234' });
+    const other = await TestTerminal.connect(fixture);
+    try {
+      const [a, b] = await Promise.all([terminal.exchangeRaw(racing), other.exchangeRaw(racing)]);
+      expect(a.equals(b)).toBe(true);
+    } finally {
+      other.close();
+    }
+    expect(await rows()).toHaveLength(2);
+    expect((await fixture.ledger.verifyLedger()).entriesChecked).toBe(2);
+    expect((await fixture.ledger.verifyLedger()).ok).toBe(true);
+  });
+
+  it('declines a bad MAC with A0, records it, and locks the terminal after repeated failures', async () => {
+    await terminal.signIn();
+    const card = testCard('approve-chip-pin');
+    const reply = await terminal.exchange(terminal.sale(card, { pin: '1234', badMac: true }));
+    expect(reply.get(39)).toBe('A0');
+    expect(reply.get(64)).toBeUndefined();
+    expect((await readAuditTail(fixture.store, 5)).map((row) => row.action)).toContain('terminal.mac-failure');
+    await terminal.exchange(terminal.sale(card, { pin: '1234', badMac: true }));
+    await terminal.exchange(terminal.sale(card, { pin: '1234', badMac: true }));
+    expect((await fixture.terminals.findByTerminalId(TERMINAL_ID))?.status).toBe('locked');
+    expect((await readAuditTail(fixture.store, 10)).map((row) => row.action)).toContain('terminal.lock');
+    expect((await terminal.exchange(terminal.sale(card, { pin: '1234' }))).get(39)).toBe('58');
+    expect(await rows()).toHaveLength(0);
+  });
+
+  it('refuses an unknown terminal (97) and one not signed in (77)', async () => {
+    const stranger = await TestTerminal.connect(fixture, '10000009');
+    try {
+      expect((await stranger.exchange(stranger.signInMessage())).get(39)).toBe('97');
+    } finally {
+      stranger.close();
+    }
+    await terminal.signIn();
+    const second = await TestTerminal.connect(fixture, '10000002');
+    try {
+      second.mak = terminal.mak;
+      second.pik = terminal.pik;
+      expect((await second.exchange(second.sale(testCard('approve-chip-pin'), { pin: '1234' }))).get(39)).toBe('77');
+    } finally {
+      second.close();
+    }
+  });
+
+  it('leaves no clear PAN, track or PIN block in the host table', async () => {
+    await terminal.signIn();
+    const card = testCard('approve-chip-pin');
+    await terminal.exchange(terminal.sale(card, { pin: '1234' }));
+    const text = JSON.stringify(await rows(), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : Buffer.isBuffer(value) ? value.toString('hex') : value));
+    expect(text).not.toContain(card.pan);
+    expect(text.toUpperCase()).not.toContain(card.pan.slice(0, 12));
+  });
+});
+
+describe.each(databases)('host limits on $name', (database) => {
+  it('declines a zero amount 13 and one over the configured maximum 61, without asking the network', async () => {
+    const fixture = await openHost(database, { saleAmountMaxMinor: 50_000n });
+    const terminal = await TestTerminal.connect(fixture);
+    try {
+      await terminal.signIn();
+      const card = testCard('approve-chip-pin');
+      expect((await terminal.exchange(terminal.sale(card, { pin: '1234', amountMinor: 50_001n }))).get(39)).toBe('61');
+      expect((await terminal.exchange(terminal.sale(card, { pin: '1234', amountMinor: 0n }))).get(39)).toBe('13');
+      expect((await terminal.exchange(terminal.sale(card, { pin: '1234', amountMinor: 50_000n }))).get(39)).toBe('00');
+    } finally {
+      terminal.close();
+      await fixture.close();
+    }
+  });
+});

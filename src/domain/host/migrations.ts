@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import { bytesColumn, type ModuleMigrations } from '../../ports/store.js';
+
+/** The host pipeline's table: answered requests, for replay of duplicates and for reports. */
+export const hostMigrations: ModuleMigrations = {
+  module: 'host',
+  migrations: [
+    {
+      name: '0001_host_transactions',
+      async up(db: Kysely<unknown>, dialect) {
+        await db.schema
+          .createTable('host_transactions')
+          .addColumn('id', dialect === 'sqlite' ? 'integer' : 'bigint', (column) => (dialect === 'sqlite' ? column.primaryKey().autoIncrement() : column.primaryKey().generatedAlwaysAsIdentity()))
+          .addColumn('terminal_id', 'text', (column) => column.notNull())
+          .addColumn('merchant_id', 'text', (column) => column.notNull())
+          .addColumn('batch_number', 'text', (column) => column.notNull())
+          .addColumn('trace', 'text', (column) => column.notNull())
+          .addColumn('request_class', 'text', (column) => column.notNull())
+          .addColumn('mti', 'text', (column) => column.notNull())
+          .addColumn('processing_code', 'text', (column) => column.notNull())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('amount_minor', 'bigint', (column) => column.notNull())
+          .addColumn('currency', 'text', (column) => column.notNull())
+          .addColumn('pan_id', 'text')
+          .addColumn('masked_pan', 'text')
+          .addColumn('rrn', 'text', (column) => column.notNull().unique())
+          .addColumn('auth_code', 'text')
+          .addColumn('response_code', 'text', (column) => column.notNull())
+          .addColumn('issuer_reference', 'text')
+          .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+          .addColumn('response', bytesColumn(dialect), (column) => column.notNull())
+          .addUniqueConstraint('host_transactions_dedup', ['terminal_id', 'batch_number', 'trace', 'request_class'])
+          .execute();
+      },
+    },
+  ],
+};

@@ -1,0 +1,34 @@
+import type { Generated } from 'kysely';
+
+/**
+ * One row per request the host answered with a financial or network-management outcome that a
+ * duplicate must see again. Card data: only the PAN vault id and the masked PAN; the stored
+ * response is the packed reply, which never carries field 2, 35, 36, 52 or the request's 55
+ * (replies carry 55 only as tag 91, the issuer's ARPC and ARC).
+ */
+export interface HostTransactionsTable {
+  id: Generated<bigint>;
+  terminal_id: string;
+  merchant_id: string;
+  batch_number: string;
+  trace: string;
+  /** `0200` requests and `0800` / `0820` differ in class, so a sign-in never replays a sale. */
+  request_class: string;
+  mti: string;
+  processing_code: string;
+  kind: string;
+  amount_minor: bigint;
+  currency: string;
+  pan_id: string | null;
+  masked_pan: string | null;
+  rrn: string;
+  auth_code: string | null;
+  response_code: string;
+  issuer_reference: string | null;
+  created_at_ms: bigint;
+  response: Buffer;
+}
+
+export interface HostTables {
+  host_transactions: HostTransactionsTable;
+}

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { loadKey, testHsm } from '../../adapters/hsm/test-hsm.js';
+import { IssuerSimulator, seedIssuerSimulator, testCardTrack2, testOnlyArqc, type TestCardDefinition } from '../../adapters/network/issuer-simulator/index.js';
+import { cdolData, nextAtc, testClock, type TestClock } from '../../adapters/network/issuer-simulator/test-issuer.js';
+import { storeModules } from '../../adapters/store/modules.js';
+import type { TestDatabase } from '../../adapters/store/test-databases.js';
+import { ChannelServer, type ChannelAddress } from '../../edges/channel/channel-server.js';
+import { frameOf, TestClient } from '../../edges/channel/test-channel.js';
+import { decryptEcb, encryptEcb, PinBlockCipher, unionPayEcbMac } from '../../lib/crypto/index.js';
+import { IsoMessage, MessageCodec, unionPayPosSpec, type UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import { buildTlv } from '../../lib/tlv/index.js';
+import type { HsmPort } from '../../ports/hsm.js';
+import type { Store } from '../../ports/store.js';
+import { AuditLog } from '../audit/index.js';
+import { testChainKey } from '../audit/test-audit.js';
+import { PanVault } from '../card-data/index.js';
+import { LedgerService } from '../ledger/index.js';
+import { MerchantService } from '../merchants/index.js';
+import { TerminalService } from '../terminals/index.js';
+import { HostPipeline } from './pipeline.js';
+
+/**
+ * Test support (left out of the build): a whole host on a fresh store — seeded issuer simulator,
+ * software HSM, merchant and terminal with a TMK known in clear — behind a real ChannelServer on
+ * 127.0.0.1, and a small terminal that builds frames with the libraries.
+ */
+export const codec = new MessageCodec<UnionPayPosSpec>(unionPayPosSpec);
+export const MERCHANT_ID = '102581054110001';
+export const TERMINAL_ID = '10000001';
+
+export interface HostFixture {
+  readonly store: Store;
+  readonly hsm: HsmPort;
+  readonly clock: TestClock;
+  readonly terminals: TerminalService;
+  readonly ledger: LedgerService;
+  readonly audit: AuditLog;
+  readonly server: ChannelServer;
+  readonly address: ChannelAddress;
+  readonly tmk: Buffer;
+  close(): Promise<void>;
+}
+
+export async function openHost(database: TestDatabase, options: { saleAmountMaxMinor?: bigint; macFailuresLockAfter?: number } = {}): Promise<HostFixture> {
+  const store = await database.open(storeModules);
+  const hsm = testHsm();
+  const clock = testClock();
+  await seedIssuerSimulator({ store, hsm, clock: clock.now });
+  const simulator = await IssuerSimulator.open({ store, hsm, clock: clock.now });
+  const merchants = new MerchantService(store, { clock: clock.now });
+  await merchants.add({ merchantId: MERCHANT_ID, legalName: 'Test Shop', fee: { rateBasisPoints: 38, fixedMinor: 0n } });
+  const terminals = new TerminalService(store, merchants, { clock: clock.now });
+  await terminals.add({ terminalId: TERMINAL_ID, merchantId: MERCHANT_ID, serialNumber: 'SN-1', model: 'Test POS' });
+  await terminals.add({ terminalId: '10000002', merchantId: MERCHANT_ID, serialNumber: 'SN-2', model: 'Test POS' });
+  const tmk = randomBytes(16);
+  await terminals.setTmk({ terminalId: TERMINAL_ID }, await loadKey(hsm, 'TMK', 'tdes-2key', tmk));
+  await terminals.setTmk({ terminalId: '10000002' }, await loadKey(hsm, 'TMK', 'tdes-2key', tmk));
+  const ledger = new LedgerService(store, clock.now);
+  const audit = new AuditLog({ store, clock: clock.now, chainKey: testChainKey });
+  const panVault = await PanVault.open({ store, hsm, clock: clock.now });
+  const pipeline = new HostPipeline({
+    store, hsm, network: simulator, zonePinKey: simulator.zonePinKey(), terminals, merchants, ledger, panVault, audit, clock: clock.now, ...options,
+  });
+  const server = new ChannelServer({
+    handler: {
+      handle: async (request) => {
+        const reply = await pipeline.handle(request);
+        return reply === undefined ? undefined : { reply };
+      },
+    },
+  });
+  const address = await server.start({ host: '127.0.0.1', port: 0 });
+  return {
+    store, hsm, clock, terminals, ledger, audit, server, address, tmk,
+    async close() {
+      await server.stop();
+      await store.close();
+    },
+  };
+}
+
+/** The terminal side: keys in clear as a real terminal holds them after sign-in. */
+export class TestTerminal {
+  pik: Buffer | undefined;
+  mak: Buffer | undefined;
+  batch = '000001';
+  private traceCounter = 0;
+
+  private constructor(
+    readonly client: TestClient,
+    readonly tmk: Buffer,
+    readonly terminalId: string,
+  ) {}
+
+  static async connect(fixture: HostFixture, terminalId = TERMINAL_ID): Promise<TestTerminal> {
+    return new TestTerminal(await TestClient.connect(fixture.address), fixture.tmk, terminalId);
+  }
+
+  nextTrace(): string {
+    this.traceCounter += 1;
+    return String(this.traceCounter).padStart(6, '0');
+  }
+
+  async exchange(message: Buffer): Promise<IsoMessage<UnionPayPosSpec>> {
+    this.client.send(frameOf(message));
+    return (await this.client.nextReply()).message;
+  }
+
+  async exchangeRaw(message: Buffer): Promise<Buffer> {
+    this.client.send(frameOf(message));
+    return (await this.client.nextReply()).frame.message;
+  }
+
+  signInMessage(): Buffer {
+    return codec.pack(new IsoMessage(unionPayPosSpec, '0800', { 11: this.nextTrace(), 41: this.terminalId, 42: MERCHANT_ID, 60: { typeCode: '00', batchNumber: this.batch, networkCode: '004' } }));
+  }
+
+  /** Signs in and returns field 62 split into its keys, each checked against its KCV. */
+  async signIn(): Promise<IsoMessage<UnionPayPosSpec>> {
+    const reply = await this.exchange(this.signInMessage());
+    const field62 = reply.get(62);
+    if (reply.get(39) !== '00' || field62 === undefined) return reply;
+    const keys = Buffer.from(field62);
+    this.pik = decryptEcb('tdes', this.tmk, keys.subarray(0, 16));
+    this.mak = decryptEcb('tdes', this.tmk, keys.subarray(20, 28));
+    const kcvOk =
+      encryptEcb('tdes', this.pik, Buffer.alloc(8)).subarray(0, 4).equals(keys.subarray(16, 20)) &&
+      encryptEcb('des', this.mak, Buffer.alloc(8)).subarray(0, 4).equals(keys.subarray(36, 40)) &&
+      keys.subarray(28, 36).equals(Buffer.alloc(8)) &&
+      encryptEcb('tdes', decryptEcb('tdes', this.tmk, keys.subarray(40, 56)), Buffer.alloc(8)).subarray(0, 4).equals(keys.subarray(56, 60));
+    if (!kcvOk) throw new Error('a working key does not match its KCV');
+    return reply;
+  }
+
+  /** Packs `message` with field 64 = the POS ECB MAC under the MAK (or `badMac`). */
+  withMac(message: IsoMessage<UnionPayPosSpec>, badMac = false): Buffer {
+    if (this.mak === undefined) throw new Error('sign in first');
+    message.set(64, Buffer.alloc(8));
+    const packed = codec.pack(message);
+    const mac = unionPayEcbMac(this.mak, packed.subarray(0, packed.length - 8), 'des-left');
+    mac.copy(packed, packed.length - 8);
+    if (badMac) packed[packed.length - 1] = (packed[packed.length - 1] as number) ^ 0x01;
+    return packed;
+  }
+
+  /** A 0200 for `card`: chip (real ARQC) when the card has a chip, else the stripe; PIN when given. */
+  sale(card: TestCardDefinition, options: { amountMinor?: bigint; pin?: string; trace?: string; balance?: boolean; badMac?: boolean; stripe?: boolean } = {}): Buffer {
+    const amountMinor = options.balance === true ? 0n : (options.amountMinor ?? 12_345n);
+    const chip = card.emv !== undefined && options.stripe !== true;
+    const withPin = options.pin !== undefined;
+    const message = new IsoMessage(unionPayPosSpec, '0200', {
+      3: options.balance === true ? '310000' : '000000',
+      11: options.trace ?? this.nextTrace(),
+      22: `${chip ? '05' : '02'}${withPin ? '1' : '2'}`,
+      25: '00',
+      35: testCardTrack2(card),
+      41: this.terminalId,
+      42: MERCHANT_ID,
+      49: '156',
+      60: { typeCode: options.balance === true ? '01' : '22', batchNumber: this.batch },
+    });
+    if (options.balance !== true) message.set(4, amountMinor.toString().padStart(12, '0'));
+    if (withPin) {
+      if (this.pik === undefined) throw new Error('sign in first');
+      message.set(52, new PinBlockCipher(0, this.pik).encrypt(options.pin ?? '', card.pan));
+    }
+    if (chip) message.set(55, field55(card, amountMinor));
+    return this.withMac(message, options.badMac);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** Field 55 as a chip card and terminal build it, with a real ARQC over the CDOL1 data. */
+function field55(card: TestCardDefinition, amountMinor: bigint): Buffer {
+  const atc = nextAtc(card);
+  const unpredictableNumber = randomBytes(4);
+  const data = cdolData(amountMinor, unpredictableNumber, atc);
+  const arqc = testOnlyArqc(card, { atc, cdolData: data, unpredictableNumber });
+  const take = (from: number, length: number): Buffer => data.subarray(from, from + length);
+  return buildTlv([
+    { tag: 0x9f26, value: arqc },
+    { tag: 0x9f02, value: take(0, 6) },
+    { tag: 0x9f03, value: take(6, 6) },
+    { tag: 0x9f1a, value: take(12, 2) },
+    { tag: 0x95, value: take(14, 5) },
+    { tag: 0x5f2a, value: take(19, 2) },
+    { tag: 0x9a, value: take(21, 3) },
+    { tag: 0x9c, value: take(24, 1) },
+    { tag: 0x9f37, value: take(25, 4) },
+    { tag: 0x82, value: take(29, 2) },
+    { tag: 0x9f36, value: take(31, 2) },
+    { tag: 0x5f34, value: Buffer.from(card.emv?.psn ?? '00', 'hex') },
+  ]);
+}
