@@ -3,7 +3,7 @@ import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import { readAuditTail } from '../audit/index.js';
 import type { HostTables } from './tables.js';
-import { openHost, TERMINAL_ID, TestTerminal, type HostFixture } from './test-host.js';
+import { codec, openHost, TERMINAL_ID, TestTerminal, type HostFixture } from './test-host.js';
 
 describe.each(databases)('host pipeline over real TCP on $name', (database) => {
   let fixture: HostFixture;
@@ -118,6 +118,28 @@ describe.each(databases)('host pipeline over real TCP on $name', (database) => {
     } finally {
       second.close();
     }
+  });
+
+  it('approves sales without a PIN (stripe and chip), and signs out: then 77 until the next sign-in', async () => {
+    await terminal.signIn();
+    expect((await terminal.exchange(terminal.sale(testCard('chip-no-pin')))).get(39)).toBe('00');
+    expect((await terminal.exchange(terminal.sale(testCard('chip-no-pin'), { stripe: true }))).get(39)).toBe('00');
+    const signOut = await terminal.exchange(terminal.signOutMessage());
+    expect(signOut.mti).toBe('0830');
+    expect(signOut.get(39)).toBe('00');
+    expect((await terminal.exchange(terminal.sale(testCard('chip-no-pin')))).get(39)).toBe('77');
+    await terminal.signIn();
+    expect((await terminal.exchange(terminal.sale(testCard('chip-no-pin')))).get(39)).toBe('00');
+  });
+
+  it('answers a message type it does not handle with 12, and unreadable card data with 14', async () => {
+    await terminal.signIn();
+    const reversal = codec.unpack(terminal.sale(testCard('approve-chip-pin')));
+    reversal.mti = '0400';
+    expect((await terminal.exchange(terminal.withMac(reversal))).get(39)).toBe('12');
+    const noCard = codec.unpack(terminal.sale(testCard('approve-magstripe')));
+    noCard.delete(35);
+    expect((await terminal.exchange(terminal.withMac(noCard))).get(39)).toBe('14');
   });
 
   it('leaves no clear PAN, track or PIN block in the host table', async () => {

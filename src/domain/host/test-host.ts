@@ -5,6 +5,7 @@ import { cdolData, nextAtc, testClock, type TestClock } from '../../adapters/net
 import { storeModules } from '../../adapters/store/modules.js';
 import type { TestDatabase } from '../../adapters/store/test-databases.js';
 import { ChannelServer, type ChannelAddress } from '../../edges/channel/channel-server.js';
+import { hostChannelHandler } from '../../edges/channel/host-handler.js';
 import { frameOf, TestClient } from '../../edges/channel/test-channel.js';
 import { decryptEcb, encryptEcb, PinBlockCipher, unionPayEcbMac } from '../../lib/crypto/index.js';
 import { IsoMessage, MessageCodec, unionPayPosSpec, type UnionPayPosSpec } from '../../lib/iso8583/index.js';
@@ -61,14 +62,7 @@ export async function openHost(database: TestDatabase, options: { saleAmountMaxM
   const pipeline = new HostPipeline({
     store, hsm, network: simulator, zonePinKey: simulator.zonePinKey(), terminals, merchants, ledger, panVault, audit, clock: clock.now, ...options,
   });
-  const server = new ChannelServer({
-    handler: {
-      handle: async (request) => {
-        const reply = await pipeline.handle(request);
-        return reply === undefined ? undefined : { reply };
-      },
-    },
-  });
+  const server = new ChannelServer({ handler: hostChannelHandler(pipeline) });
   const address = await server.start({ host: '127.0.0.1', port: 0 });
   return {
     store, hsm, clock, terminals, ledger, audit, server, address, tmk,
@@ -113,6 +107,10 @@ export class TestTerminal {
 
   signInMessage(): Buffer {
     return codec.pack(new IsoMessage(unionPayPosSpec, '0800', { 11: this.nextTrace(), 41: this.terminalId, 42: MERCHANT_ID, 60: { typeCode: '00', batchNumber: this.batch, networkCode: '004' } }));
+  }
+
+  signOutMessage(): Buffer {
+    return codec.pack(new IsoMessage(unionPayPosSpec, '0820', { 11: this.nextTrace(), 41: this.terminalId, 42: MERCHANT_ID, 60: { typeCode: '00', batchNumber: this.batch, networkCode: '002' } }));
   }
 
   /** Signs in and returns field 62 split into its keys, each checked against its KCV. */

@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { testCard, testCardTrack2 } from '../../adapters/network/issuer-simulator/index.js';
+import { databases } from '../../adapters/store/test-databases.js';
+import type { Store } from '../../ports/store.js';
+import { postgresSchemaOf, sqliteFileOf } from '../card-data/test-card-data.js';
+import { codec, openHost, TestTerminal } from './test-host.js';
+
+/** Every stored byte: the SQLite file with its WAL and shm, or every PostgreSQL row as text. */
+async function storedBytes(store: Store): Promise<Buffer> {
+  if (store.dialect === 'sqlite') {
+    const file = await sqliteFileOf(store);
+    return Buffer.concat([file, `${file}-wal`, `${file}-shm`].filter((path) => existsSync(path)).map((path) => readFileSync(path)));
+  }
+  const schema = await postgresSchemaOf(store);
+  const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(store.db());
+  const parts: string[] = [];
+  for (const { name } of tables.rows) {
+    const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(name)} as t`.execute(store.db());
+    parts.push(...rows.rows.map((row) => row.row));
+  }
+  return Buffer.from(parts.join('\n'), 'utf8');
+}
+
+describe.each(databases)('canary: no clear card data stored by the host on $name', (database) => {
+  it('finds no PAN (digits, BCD, hex), track 2 or PIN block anywhere in the database after a run', async () => {
+    const fixture = await openHost(database);
+    const terminal = await TestTerminal.connect(fixture);
+    const needles: Buffer[] = [];
+    try {
+      await terminal.signIn();
+      for (const profile of ['approve-chip-pin', 'approve-magstripe', 'insufficient-funds'] as const) {
+        const card = testCard(profile);
+        const request = terminal.sale(card, { pin: '1234' });
+        expect((await terminal.exchange(request)).get(39)).toMatch(/^\d\d$/);
+        const pinBlock = codec.unpack(request).get(52);
+        if (pinBlock === undefined) throw new Error('the request has a PIN block');
+        const track2 = testCardTrack2(card).replace('=', 'D');
+        const bcdPan = Buffer.from(card.pan.length % 2 === 0 ? card.pan : `${card.pan}0`, 'hex');
+        needles.push(Buffer.from(card.pan), bcdPan, Buffer.from(bcdPan.toString('hex')), Buffer.from(pinBlock), Buffer.from(Buffer.from(pinBlock).toString('hex')), Buffer.from(track2));
+      }
+      const stored = await storedBytes(fixture.store);
+      const control = Buffer.from(testCard('approve-chip-pin').pan.slice(0, 6));
+      expect(stored.includes(control)).toBe(true);
+      for (const needle of needles) expect(stored.includes(needle)).toBe(false);
+    } finally {
+      terminal.close();
+      await fixture.close();
+    }
+  });
+});
