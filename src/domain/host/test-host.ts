@@ -18,6 +18,7 @@ import { PanVault } from '../card-data/index.js';
 import { LedgerService } from '../ledger/index.js';
 import { MerchantService } from '../merchants/index.js';
 import { TerminalService } from '../terminals/index.js';
+import type { HostLogger } from './deps.js';
 import { HostPipeline } from './pipeline.js';
 
 /**
@@ -42,7 +43,7 @@ export interface HostFixture {
   close(): Promise<void>;
 }
 
-export async function openHost(database: TestDatabase, options: { saleAmountMaxMinor?: bigint; macFailuresLockAfter?: number } = {}): Promise<HostFixture> {
+export async function openHost(database: TestDatabase, options: { saleAmountMaxMinor?: bigint; macFailuresLockAfter?: number; logger?: HostLogger } = {}): Promise<HostFixture> {
   const store = await database.open(storeModules);
   const hsm = testHsm();
   const clock = testClock();
