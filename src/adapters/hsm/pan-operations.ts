@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { BastionError } from '../../lib/errors/index.js';
 import type { KeyUnderLmk, SealedPan } from '../../ports/hsm.js';
 import type { Keyring } from './keyring.js';
+import { assertPan } from '../../lib/crypto/pan.js';
 import { gcmOpen, gcmSeal } from './local-master-key.js';
 
 /**
@@ -12,14 +13,6 @@ import { gcmOpen, gcmSeal } from './local-master-key.js';
  */
 export const panSealLabel = Buffer.from('bastion/card-data/pan/v1', 'latin1');
 const panLookupLabel = Buffer.from('bastion/card-data/pan-lookup/v1\u0000', 'latin1');
-const panLengthMin = 12;
-const panLengthMax = 19;
-
-function assertPan(pan: string): void {
-  if (typeof pan !== 'string' || pan.length < panLengthMin || pan.length > panLengthMax || !/^[0-9]+$/.test(pan)) {
-    throw new BastionError('CRYPTO_ERR_PAN', `pan must be ${panLengthMin} to ${panLengthMax} decimal digits`, { argument: 'pan' });
-  }
-}
 
 export function encryptPan(keyring: Keyring, dek: KeyUnderLmk, pan: string): SealedPan {
   assertPan(pan);

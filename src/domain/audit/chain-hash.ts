@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { BastionError } from '../../lib/errors/index.js';
+import type { StoredEventFields } from './event.js';
 
 /**
  * The hash chain. Each row's hash is HMAC-SHA-256, under the audit chain key, of a canonical
@@ -25,15 +26,9 @@ const rowLabel = 'bastion.audit.v1';
 const keyCheckLabel = 'bastion.audit.key-check.v1';
 
 /** The fields the hash covers, as stored. */
-export interface ChainedFields {
+export interface ChainedFields extends StoredEventFields {
   readonly seq: bigint;
   readonly atMs: bigint;
-  readonly actor: string;
-  readonly action: string;
-  readonly target: string;
-  readonly source: string;
-  readonly outcome: string;
-  readonly details: string;
   readonly prevHash: Uint8Array;
 }
 

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { BastionError, isBastionError } from '../../lib/errors/index.js';
 import type { HsmPort, KeyAlgorithm, KeyType, KeyUnderLmk } from '../../ports/hsm.js';
 import type { Store } from '../../ports/store.js';
+import { isPanShaped, panLengthMax, panLengthMin } from '../../lib/crypto/pan.js';
 import { isPanId, newPanId } from './pan-id.js';
 import type { CardDataKeysTable, CardDataPansTable, CardDataTables } from './tables.js';
 
@@ -22,15 +23,13 @@ export interface PanVaultOptions {
 /** The first generation of each key; a key rotation would add `-2`, never change these. */
 const encryptionKeyId = 'pan-encryption-1';
 const lookupKeyId = 'pan-lookup-1';
-const panLengthMin = 12;
-const panLengthMax = 19;
 const shownDigitsLeft = 6;
 const shownDigitsRight = 4;
 /** DEKs a vault keeps in memory by id (under the LMK, so only to save a query). */
 const dataKeysCachedMax = 64;
 
 function assertPan(pan: unknown): asserts pan is string {
-  if (typeof pan !== 'string' || pan.length < panLengthMin || pan.length > panLengthMax || !/^[0-9]+$/.test(pan)) {
+  if (!isPanShaped(pan)) {
     throw new BastionError('CARDDATA_ERR_PAN', `a PAN must be ${panLengthMin} to ${panLengthMax} decimal digits`, { argument: 'pan' });
   }
 }

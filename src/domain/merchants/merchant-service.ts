@@ -1,9 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
-import type { Store } from '../../ports/store.js';
+import { isUniqueViolation, type Store } from '../../ports/store.js';
 import { isMerchantId, isMerchantStatus, MERCHANT_FEE_RATE_BASIS_POINTS_MAX, merchantStatuses, normaliseNewMerchant, validateMerchantId, type Merchant, type MerchantStatus, type NewMerchant } from './merchant.js';
 import type { MerchantRow, MerchantsTables } from './merchant-tables.js';
-import { isUniqueViolation } from './unique-violation.js';
 
 /** A list returns at most this many merchants; page with `after`. */
 export const MERCHANT_LIST_LIMIT_MAX = 1_000;

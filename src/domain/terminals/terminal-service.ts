@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import type { KeyType, KeyUnderLmk } from '../../ports/hsm.js';
-import type { Store } from '../../ports/store.js';
-import { isUniqueViolation, type MerchantService } from '../merchants/index.js';
+import { isUniqueViolation, type Store } from '../../ports/store.js';
+import type { MerchantService } from '../merchants/index.js';
 import { LocalDateFormatter } from './local-date.js';
 import {
   BATCH_NUMBER_MAX,

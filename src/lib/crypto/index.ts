@@ -3,6 +3,7 @@
  * Block ciphers come only from node:crypto.
  */
 export * from './bytes.js';
+export { isPanShaped } from './pan.js';
 export * from './block-cipher.js';
 export * from './des-parity.js';
 export * from './kcv.js';

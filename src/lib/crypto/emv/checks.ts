@@ -27,14 +27,7 @@ export function assertAtc(atc: Uint8Array, argument = 'atc'): void {
 }
 
 /** A PAN (tag 5A) is 12 to 19 decimal digits. */
-export function assertPan(pan: string, argument = 'pan'): void {
-  if (pan.length < 12 || pan.length > 19 || !isDecimal(pan)) {
-    throw new BastionError('CRYPTO_ERR_PAN', `${argument} must be 12 to 19 decimal digits (got ${pan.length} characters)`, {
-      argument,
-      length: pan.length,
-    });
-  }
-}
+export { assertPan } from '../pan.js';
 
 /** The PAN sequence number (tag 5F34) is used as exactly two decimal digits. */
 export function assertPsn(psn: string, argument = 'psn'): void {
