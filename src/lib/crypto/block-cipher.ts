@@ -36,6 +36,20 @@ export function assertKeyLength(algorithm: BlockAlgorithm, key: Uint8Array, name
   }
 }
 
+/**
+ * Throws CRYPTO_ERR_KEY_LENGTH unless `key` is a 16-byte double-length TDES key: the one length
+ * EMV master and session keys, CVKs, Visa PVKs and TDES DUKPT BDKs are defined for.
+ */
+export function assertDoubleLengthTdesKey(key: Uint8Array, name: string): void {
+  if (key.length !== 16) {
+    throw new BastionError('CRYPTO_ERR_KEY_LENGTH', `${name} must be a 16-byte double-length TDES key, got ${key.length} bytes`, {
+      argument: name,
+      algorithm: 'tdes',
+      length: key.length,
+    });
+  }
+}
+
 export function assertBlockMultiple(algorithm: BlockAlgorithm, data: Uint8Array, name = 'data'): void {
   const size = blockSizeOf(algorithm);
   if (data.length === 0 || data.length % size !== 0) {

@@ -1,6 +1,6 @@
 import { BastionError } from '../../errors/index.js';
 import type { ErrorCode } from '../../errors/index.js';
-import { EcbCipher } from '../block-cipher.js';
+import { assertDoubleLengthTdesKey, EcbCipher } from '../block-cipher.js';
 
 /** Throws `code` unless `value` is exactly `lengthDigits` decimal digits; the value never enters the message. */
 export function assertFixedDigits(value: string, lengthDigits: number, code: ErrorCode, argument: string, what: string): void {
@@ -14,12 +14,7 @@ export function assertFixedDigits(value: string, lengthDigits: number, code: Err
 
 /** A cipher for a key that must be a double-length TDES key (CVK, Visa PVK). The key is copied. */
 export function doubleLengthTdes(key: Uint8Array, argument: string): EcbCipher {
-  if (key.length !== 16) {
-    throw new BastionError('CRYPTO_ERR_KEY_LENGTH', `${argument} must be a double-length TDES key of 16 bytes, got ${key.length}`, {
-      argument,
-      length: key.length,
-    });
-  }
+  assertDoubleLengthTdesKey(key, argument);
   return new EcbCipher('tdes', Buffer.from(key), argument);
 }
 

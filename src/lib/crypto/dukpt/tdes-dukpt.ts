@@ -1,5 +1,5 @@
 import { BastionError } from '../../errors/index.js';
-import { EcbCipher } from '../block-cipher.js';
+import { assertDoubleLengthTdesKey, EcbCipher } from '../block-cipher.js';
 import { walkCounterBits } from './derivation-path.js';
 import { DeviceWalkCache, type DeviceWalk } from './device-cache.js';
 import { assertTdesDukptKsnLength, tdesCounterHighByteMask, tdesDukptKsnCounter } from './ksn.js';
@@ -54,15 +54,6 @@ export interface TdesDukptKeys {
 const registerVariantByte = 0xc0;
 const registerVariantBytes = 4;
 
-function assertDoubleLengthKey(key: Uint8Array, name: string): void {
-  if (key.length !== tdesDukptKeyLengthBytes) {
-    throw new BastionError(
-      'CRYPTO_ERR_KEY_LENGTH',
-      `${name} must be ${tdesDukptKeyLengthBytes} bytes (a double-length TDES key) for TDES DUKPT, got ${key.length}`,
-      { argument: name, algorithm: 'tdes', length: key.length },
-    );
-  }
-}
 
 function assertVariant(variant: string): asserts variant is TdesDukptVariant {
   if (!Object.hasOwn(variantByteIndex, variant)) {
@@ -153,7 +144,7 @@ const topCounterBit = 0x100000;
 
 /** Applies a variant (and, for data keys, the one-way step) to a transaction key. */
 export function tdesDukptVariantKey(transactionKey: Uint8Array, variant: TdesDukptVariant): Buffer {
-  assertDoubleLengthKey(transactionKey, 'transactionKey');
+  assertDoubleLengthTdesKey(transactionKey, 'transactionKey');
   assertVariant(variant);
   return variantOf(transactionKey, variant);
 }
@@ -172,14 +163,14 @@ function variantOf(transactionKey: Uint8Array, variant: TdesDukptVariant): Buffe
 
 /** IPEK from a BDK and any KSN of the device (the counter bits are ignored). */
 export function deriveTdesDukptInitialKey(bdk: Uint8Array, ksn: Uint8Array): Buffer {
-  assertDoubleLengthKey(bdk, 'bdk');
+  assertDoubleLengthTdesKey(bdk, 'bdk');
   assertTdesDukptKsnLength(ksn);
   return initialKeyWith(new EcbCipher('tdes', bdk, 'bdk'), new EcbCipher('tdes', registerVariant(bdk), 'bdk'), ksn);
 }
 
 /** Transaction key for a KSN straight from the IPEK (no BDK needed). */
 export function deriveTdesDukptTransactionKey(initialKey: Uint8Array, ksn: Uint8Array): Buffer {
-  assertDoubleLengthKey(initialKey, 'initialKey');
+  assertDoubleLengthTdesKey(initialKey, 'initialKey');
   const counter = tdesDukptKsnCounter(ksn);
   return walkCounterBits(Buffer.from(initialKey), counter, topCounterBit, stepFor(registerBase(ksn)));
 }
@@ -203,7 +194,7 @@ export class TdesDukptHost {
 
   constructor(bdk: Uint8Array, options: { devicesCachedMax?: number } = {}) {
     this.devices = new DeviceWalkCache<Buffer>(options.devicesCachedMax);
-    assertDoubleLengthKey(bdk, 'bdk');
+    assertDoubleLengthTdesKey(bdk, 'bdk');
     // A copy: the key schedule is built on first use, after the caller may have reused its buffer.
     this.bdkCipher = new EcbCipher('tdes', Buffer.from(bdk), 'bdk');
     this.bdkVariantCipher = new EcbCipher('tdes', registerVariant(bdk), 'bdk');

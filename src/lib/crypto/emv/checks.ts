@@ -7,14 +7,7 @@ import { isDecimal } from '../bytes.js';
  */
 
 /** EMV master and session keys are double-length (16-byte) TDES keys (EMV Book 2 Annex A1). */
-export function assertDoubleLengthKey(key: Uint8Array, argument: string): void {
-  if (key.length !== 16) {
-    throw new BastionError('CRYPTO_ERR_KEY_LENGTH', `${argument} must be a 16-byte double-length TDES key, got ${key.length} bytes`, {
-      argument,
-      length: key.length,
-    });
-  }
-}
+export { assertDoubleLengthTdesKey as assertDoubleLengthKey } from '../block-cipher.js';
 
 /** The application transaction counter (tag 9F36) is two bytes. */
 export function assertAtc(atc: Uint8Array, argument = 'atc'): void {
