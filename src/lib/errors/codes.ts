@@ -165,6 +165,25 @@ export const errorCodes = {
   HOST_ERR_DUPLICATE: 'a duplicate request lost the race to record its answer, yet the first answer is not recorded',
   HOST_ERR_INTERNAL: 'an unexpected failure in the host pipeline; the terminal is answered 96 and the log carries no card data',
 
+  // Terminal simulator (bastion terminal sign-in / sale / balance)
+  SIM_ERR_ARGUMENT: 'a terminal simulator argument is malformed: terminal id, amount, PIN, entry mode, host address or component',
+  SIM_ERR_NOT_PROVISIONED: 'the simulated terminal has no key file in this data directory: its TMK was never injected',
+  SIM_ERR_STATE: 'the simulated terminal key file is malformed, of another version, or for another terminal',
+  SIM_ERR_BUSY: 'another simulator command holds this terminal (one transaction at a time per terminal)',
+  SIM_ERR_NOT_SIGNED_IN: 'the simulated terminal has no working keys: sign in first',
+  SIM_ERR_CARD: 'no test card has the profile or PAN given, or the card cannot be read with the entry mode asked for',
+  SIM_ERR_CONNECT: 'the simulator could not connect to the host channel (refused, TLS failure or unreachable)',
+  SIM_ERR_TIMEOUT: 'the host did not answer within the simulator timeout',
+  SIM_ERR_RESPONSE: 'the host reply is malformed or does not answer the request (MTI, trace or terminal differ)',
+  SIM_ERR_RESPONSE_MAC: 'the MAC of the host reply does not verify under the terminal MAK',
+  SIM_ERR_KCV_MISMATCH: 'a working key from sign-in does not match its check value, so the terminal refused to install it',
+  SIM_ERR_ARPC: 'the issuer authentication (ARPC) in the reply does not verify for the card',
+
+  // Host start-up (bastion serve, bastion demo)
+  SERVE_ERR_CONFIG: 'a start-up setting is invalid: port, address, TLS file or environment variable',
+  SERVE_ERR_LISTEN: 'the HTTP server could not listen on the address and port given',
+  SERVE_ERR_DEMO_DATA: 'the data directory holds data that is not a Bastion demo, so the demo will not write into it',
+
   // Command-line interface
   CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
   CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',
