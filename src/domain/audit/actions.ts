@@ -15,6 +15,7 @@ export const auditActions = {
   'terminal.mac-failure': 'a message from a terminal failed its MAC check',
   'terminal.lock': 'a terminal was locked (by a person or by a rule)',
   'terminal.unlock': 'a terminal was unlocked',
+  'terminal.refused': 'a request from a terminal that may not transact (unknown, retired, locked, or not bound to an active merchant) was declined',
   'config.change': 'a configuration value was changed',
   'security.malformed-frame': 'a frame or message from outside could not be parsed',
   'user.sign-in': 'a back-office user signed in (or failed to)',

@@ -1,0 +1,41 @@
+import type { TerminalRefusal } from '../terminals/index.js';
+import type { HostDependencies } from './deps.js';
+
+/**
+ * Refusals that say something about who is knocking, not merely that a terminal must sign in
+ * again: each becomes a `terminal.refused` security event (SECURITY.md: "unknown / unbound /
+ * locked / retired terminal → decline + security event"). `not-signed-in-today` and
+ * `batch-mismatch` are the ordinary "sign in again" (77) of a terminal in service, so they are
+ * not recorded. The channel's connection bounds cap how fast anyone can add such rows.
+ */
+const securityRefusals: ReadonlySet<TerminalRefusal> = new Set<TerminalRefusal>([
+  'unknown-terminal',
+  'terminal-retired',
+  'terminal-locked',
+  'no-master-key',
+  'merchant-mismatch',
+  'unknown-merchant',
+  'merchant-not-active',
+]);
+
+export function isSecurityRefusal(reason: TerminalRefusal): boolean {
+  return securityRefusals.has(reason);
+}
+
+/**
+ * Records the refusal of `terminalId` (field 41 as received: printable, at most 8 characters
+ * after the codec's checks) with the MTI and the response code sent. No card data: the request's
+ * other fields are not read here.
+ */
+export async function recordTerminalRefusal(deps: HostDependencies, refusal: { readonly terminalId: string; readonly reason: TerminalRefusal; readonly responseCode: string; readonly mti: string }): Promise<void> {
+  if (!isSecurityRefusal(refusal.reason)) return;
+  const terminal = refusal.terminalId === '' ? 'unknown' : refusal.terminalId;
+  await deps.audit.append({
+    actor: `terminal:${terminal}`,
+    action: 'terminal.refused',
+    target: `terminal:${terminal}`,
+    source: 'channel',
+    outcome: 'denied',
+    details: { reason: refusal.reason, responseCode: refusal.responseCode, mti: refusal.mti },
+  });
+}
