@@ -24,7 +24,7 @@ const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharC
 export const charactersOf: Readonly<Record<TextType, string>> = {
   n: digits,
   xn: digits,
-  z: `${digits}=`,
+  z: `${digits}=ABCEF`,
   an: `${letters}${digits} `,
   ans: printable,
 };

@@ -17,24 +17,25 @@ export interface BodyCodec {
 type TextType = Exclude<FieldType, 'b'>;
 
 function bcdBody(type: TextType, leftAligned: boolean, padNibble: number): BodyCodec {
-  const allowSeparator = type === 'z';
+  // Track data (`z`) reads every nibble: digits, '=' for D, letters for A–C, E, F (bcd.ts).
+  const track = type === 'z';
   /**
    * The value when every nibble is valid: whole bytes through the pair tables, and for an odd
    * count the one lone character beside the pad nibble. Undefined sends read to the nibble walk.
    */
   function readValidPairs(bytes: Uint8Array, start: number, units: number, byteCount: number): string | undefined {
-    if (units % 2 === 0) return characterPairsOf(bytes, start, start + byteCount, allowSeparator);
+    if (units % 2 === 0) return characterPairsOf(bytes, start, start + byteCount, track);
     if (leftAligned) {
       const last = bytes[start + byteCount - 1] as number;
       if ((last & 0x0f) !== padNibble) return undefined;
-      const lone = characterOfNibble(last >> 4, allowSeparator);
-      const head = characterPairsOf(bytes, start, start + byteCount - 1, allowSeparator);
+      const lone = characterOfNibble(last >> 4, track);
+      const head = characterPairsOf(bytes, start, start + byteCount - 1, track);
       return lone === undefined || head === undefined ? undefined : head + lone;
     }
     const first = bytes[start] as number;
     if (first >> 4 !== padNibble) return undefined;
-    const lone = characterOfNibble(first & 0x0f, allowSeparator);
-    const rest = characterPairsOf(bytes, start + 1, start + byteCount, allowSeparator);
+    const lone = characterOfNibble(first & 0x0f, track);
+    const rest = characterPairsOf(bytes, start + 1, start + byteCount, track);
     return lone === undefined || rest === undefined ? undefined : lone + rest;
   }
   return {
@@ -53,7 +54,7 @@ function bcdBody(type: TextType, leftAligned: boolean, padNibble: number): BodyC
         let nibble: number;
         if (digitIndex < 0 || digitIndex >= units) nibble = padNibble;
         else {
-          nibble = nibbleOfDigit(text.charCodeAt(digitIndex), allowSeparator);
+          nibble = nibbleOfDigit(text.charCodeAt(digitIndex), track);
           if (nibble < 0) {
             throw new BastionError('ISO_ERR_FIELD_VALUE', `field ${field} (${type}) has a character BCD can't carry at position ${digitIndex}`, { field, position: digitIndex });
           }
@@ -82,7 +83,7 @@ function bcdBody(type: TextType, leftAligned: boolean, padNibble: number): BodyC
           }
           continue;
         }
-        const character = characterOfNibble(nibble, allowSeparator);
+        const character = characterOfNibble(nibble, track);
         if (character === undefined) {
           throw new BastionError('ISO_ERR_ENCODING', `field ${field} (${type}) has a nibble that is not a digit at offset ${start + (n >> 1)}`, {
             field,

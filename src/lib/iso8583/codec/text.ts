@@ -4,11 +4,12 @@ import { asciiToEbcdic, ebcdicToAscii } from './ebcdic.js';
 
 /**
  * Which characters each text type allows. `an` admits the space as well, because real terminals
- * pad alphanumeric fields with spaces; `ans` is printable ASCII; `z` (track data) digits and '='.
+ * pad alphanumeric fields with spaces; `ans` is printable ASCII; `z` (track data) digits, '=' and
+ * the letters A, B, C, E, F (an enciphered track's nibbles as BCD reads them; see bcd.ts).
  */
 const allowedByType: Readonly<Record<Exclude<FieldType, 'b'>, Uint8Array>> = {
   n: table((code) => code >= 48 && code <= 57),
-  z: table((code) => (code >= 48 && code <= 57) || code === 61),
+  z: table((code) => (code >= 48 && code <= 57) || code === 61 || (code >= 65 && code <= 70 && code !== 68)),
   an: table((code) => (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 32),
   ans: table((code) => code >= 32 && code <= 126),
   xn: table((code) => code >= 48 && code <= 57),

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../crypto/index.js';
+import { encryptEcb, fromHex, toHex } from '../../crypto/index.js';
 import { BastionError } from '../../errors/index.js';
 import { IsoMessage } from '../message.js';
 import { MessageCodec } from '../message-codec.js';
@@ -178,8 +178,28 @@ describe('tracks (35, 36): z, "=" as the nibble D, left-aligned, pad 0, prefix c
     expect(unpackError(36, `0105${'11'.repeat(53)}`)).toMatchObject({ code: 'ISO_ERR_LENGTH', details: { field: '36', declared: 105 } });
   });
 
-  it('a nibble other than a digit or D inside a track is refused', () => {
-    expect(unpackError(35, '04 62A1')).toMatchObject({ code: 'ISO_ERR_ENCODING', details: { field: '35' } });
+  it('nibbles A, B, C, E, F read as those letters and pack back to the same nibbles; D is only "="', () => {
+    expectField(35, '62AB', '04 62AB');
+    expectField(35, 'CEF=1', '05 CEFD10');
+    expect(packError(35, '62D1')).toMatchObject({ code: 'ISO_ERR_FIELD_VALUE', details: { field: '35', position: 2 } });
+    expect(packError(35, '62a1')).toMatchObject({ code: 'ISO_ERR_FIELD_VALUE', details: { field: '35', position: 2 } });
+    // The pad nibble is still 0, letters or not.
+    expect(unpackError(35, '03 62AF')).toMatchObject({ code: 'ISO_ERR_ENCODING', details: { field: '35' } });
+  });
+
+  it('a track enciphered as a terminal does (53 digit 3 = 1) round-trips byte for byte', () => {
+    // Track 2 of 37 characters packed as field 35 does, then TDES-ECB over bytes [length − 9,
+    // length − 1) under a TDK, as the software HSM's track-data.ts lays it out.
+    const clear = fromHex('6222021234567890123D291222012345678900');
+    const tdk = fromHex('1F2E3D4C5B6A79880897A6B5C4D3E2F1');
+    const enciphered = Buffer.from(clear);
+    enciphered.set(encryptEcb('tdes', tdk, clear.subarray(clear.length - 9, clear.length - 1)), clear.length - 9);
+    const hex = `37${toHex(enciphered)}`;
+    const value = unpackedField(35, hex) as string;
+    expect(value).toHaveLength(37);
+    expect(value.slice(0, 19)).toBe('6222021234567890123');
+    expect(value).toMatch(/[A-F]/); // this block has letter nibbles: the old codec refused it
+    expect(packedField(35, value)).toBe(hex);
   });
 });
 
