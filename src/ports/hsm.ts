@@ -136,6 +136,13 @@ export interface TranslateTrackDataRequest {
   readonly data: Buffer;
 }
 
+export interface DecryptTrackDataRequest {
+  /** The zone data key the track came under. Only a ZEK: the acquirer never needs a clear track. */
+  readonly key: KeyUnderLmk;
+  /** The track as its field carries it, with the track-encryption block under `key`. */
+  readonly data: Buffer;
+}
+
 export interface CvvRequest {
   readonly cvk: KeyUnderLmk;
   readonly pan: string;
@@ -259,6 +266,12 @@ export interface HsmPort {
 
   /** Track data re-enciphered from the terminal's TDK to the network's ZEK. */
   translateTrackData(request: TranslateTrackDataRequest): Promise<Buffer>;
+  /**
+   * The network side of the zone (the issuer simulator): track data under a ZEK, returned as the
+   * same packed BCD with its enciphered block deciphered. A TDK is refused, so the acquirer host,
+   * which holds terminals' TDKs, has no way to see a clear track.
+   */
+  decryptTrackData(request: DecryptTrackDataRequest): Promise<Buffer>;
   verifyCvv(request: VerifyCvvRequest): Promise<boolean>;
   /** For the issuer simulator's test cards. */
   generateCvv(request: CvvRequest): Promise<string>;

@@ -155,6 +155,27 @@ describe('software HSM: track data', () => {
     await expectRejection(hsm.translateTrackData({ sourceKey: tdk, targetKey: tdk, data: track2 }), 'HSM_ERR_KEY_USAGE', { argument: 'targetKey' });
     await expectRejection(hsm.translateTrackData({ sourceKey: await hsm.generateKey('TDK', 'sm4'), targetKey: zek, data: track2 }), 'HSM_ERR_ALGORITHM');
   });
+
+  it('deciphers a track under the ZEK (the issuer side): the packed track comes back whole', async () => {
+    const hsm = testHsm();
+    const zek = await loadKey(hsm, 'ZEK', 'tdes-2key', zekClear);
+    const underZek = encipherTrack(zekClear, track2);
+    expect(underZek.equals(track2)).toBe(false);
+    expect(await hsm.decryptTrackData({ key: zek, data: underZek })).toEqual(track2);
+    expect(underZek).toEqual(encipherTrack(zekClear, track2)); // the input is not modified
+    // Under another ZEK the block deciphers to something else: the caller checks the track.
+    const otherZek = await hsm.generateKey('ZEK');
+    expect((await hsm.decryptTrackData({ key: otherZek, data: underZek })).equals(track2)).toBe(false);
+  });
+
+  it('deciphers only under a ZEK (never the TDK a host holds), and needs 9 bytes', async () => {
+    const hsm = testHsm();
+    const tdk = await loadKey(hsm, 'TDK', 'tdes-2key', tdkClear);
+    const zek = await loadKey(hsm, 'ZEK', 'tdes-2key', zekClear);
+    await expectRejection(hsm.decryptTrackData({ key: tdk, data: encipherTrack(tdkClear, track2) }), 'HSM_ERR_KEY_USAGE', { argument: 'key' });
+    await expectRejection(hsm.decryptTrackData({ key: zek, data: Buffer.alloc(trackDataMinBytes - 1) }), 'HSM_ERR_TRACK_DATA', { length: 8 });
+    await expectRejection(hsm.decryptTrackData({ key: await hsm.generateKey('ZEK', 'sm4'), data: track2 }), 'HSM_ERR_ALGORITHM');
+  });
 });
 
 describe('software HSM: EMV (pyemv tests/test_cvn_hsm.py chains: IMK 0123…3210, PAN 1234567890123456, PSN 00, ATC 001C)', () => {

@@ -112,6 +112,7 @@ describe('software HSM: key usage', () => {
         run: (key) => hsm.translatePinBlock({ sourceKey: keys.PIK, targetKey: key, sourceFormat: 1, targetFormat: 1, pinBlock: Buffer.alloc(8) }),
       },
       { name: 'translateTrackData (target)', allowed: ['ZEK'], run: (key) => hsm.translateTrackData({ sourceKey: keys.TDK, targetKey: key, data: Buffer.alloc(16) }) },
+      { name: 'decryptTrackData', allowed: ['ZEK'], run: (key) => hsm.decryptTrackData({ key, data: Buffer.alloc(16) }) },
       { name: 'generateCvv', allowed: ['CVK'], run: (key) => hsm.generateCvv({ cvk: key, pan, expiry: '2912', serviceCode: '101' }) },
       {
         name: 'verifyArqc',

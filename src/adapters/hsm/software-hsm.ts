@@ -3,6 +3,7 @@ import { secureRandom, toHex, type RandomSource } from '../../lib/crypto/index.j
 import type {
   ClearKeyComponent,
   CvvRequest,
+  DecryptTrackDataRequest,
   ExportedKey,
   GenerateArpcRequest,
   HsmPort,
@@ -31,7 +32,7 @@ import type { LocalMasterKey } from './local-master-key.js';
 import { generateMac, verifyMac } from './mac-operations.js';
 import { decryptPan, encryptPan, panLookupHash } from './pan-operations.js';
 import { generatePvvFromPinBlock, translatePinBlock, verifyPinPvv } from './pin-operations.js';
-import { translateTrackData } from './track-data.js';
+import { decryptTrackData, translateTrackData } from './track-data.js';
 
 export interface SoftwareHsmOptions {
   /**
@@ -115,6 +116,10 @@ export class SoftwareHsm implements HsmPort {
 
   translateTrackData(request: TranslateTrackDataRequest): Promise<Buffer> {
     return this.#run(() => translateTrackData(this.#keyring, request));
+  }
+
+  decryptTrackData(request: DecryptTrackDataRequest): Promise<Buffer> {
+    return this.#run(() => decryptTrackData(this.#keyring, request));
   }
 
   verifyCvv(request: VerifyCvvRequest): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { EcbCipher } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
-import type { KeyUnderLmk, TranslateTrackDataRequest } from '../../ports/hsm.js';
+import type { DecryptTrackDataRequest, KeyUnderLmk, TranslateTrackDataRequest } from '../../ports/hsm.js';
 import type { Keyring } from './keyring.js';
 
 /**
@@ -30,10 +30,8 @@ function tdesKey(keyring: Keyring, key: KeyUnderLmk, allowed: readonly ('TDK' | 
   }
 }
 
-export function translateTrackData(keyring: Keyring, request: TranslateTrackDataRequest): Buffer {
-  const source = tdesKey(keyring, request.sourceKey, ['TDK', 'ZEK'], 'sourceKey');
-  const target = tdesKey(keyring, request.targetKey, ['ZEK'], 'targetKey');
-  const { data } = request;
+/** A copy of `data` and a view of its enciphered block (the caller rewrites the block in place). */
+function copyWithBlock(data: Buffer): { out: Buffer; block: Buffer } {
   if (data.length < trackDataMinBytes) {
     throw new BastionError('HSM_ERR_TRACK_DATA', `track data must be at least ${trackDataMinBytes} bytes, got ${data.length}`, {
       argument: 'data',
@@ -42,9 +40,25 @@ export function translateTrackData(keyring: Keyring, request: TranslateTrackData
   }
   const out = Buffer.from(data);
   const start = out.length - trackDataMinBytes;
-  const block = out.subarray(start, start + trackBlockBytes);
+  return { out, block: out.subarray(start, start + trackBlockBytes) };
+}
+
+export function translateTrackData(keyring: Keyring, request: TranslateTrackDataRequest): Buffer {
+  const source = tdesKey(keyring, request.sourceKey, ['TDK', 'ZEK'], 'sourceKey');
+  const target = tdesKey(keyring, request.targetKey, ['ZEK'], 'targetKey');
+  const { out, block } = copyWithBlock(request.data);
   const clear = source.decryptUnchecked(block);
   block.set(target.encryptUnchecked(clear));
+  clear.fill(0);
+  return out;
+}
+
+/** The issuer's side of the zone: the block deciphered under a ZEK (never a TDK, see the port). */
+export function decryptTrackData(keyring: Keyring, request: DecryptTrackDataRequest): Buffer {
+  const key = tdesKey(keyring, request.key, ['ZEK'], 'key');
+  const { out, block } = copyWithBlock(request.data);
+  const clear = key.decryptUnchecked(block);
+  block.set(clear);
   clear.fill(0);
   return out;
 }
