@@ -1,0 +1,205 @@
+import type { TestCardDefinition } from '../../adapters/network/issuer-simulator/index.js';
+import { fromHex, toHex } from '../../lib/crypto/index.js';
+import { BastionError } from '../../lib/errors/index.js';
+import { ApplicationType, ProcessingRequirement, TerminalStatus, type UnionPayHeader } from '../../lib/iso8583/framing/index.js';
+import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import { assertPin, readTrack2, type EntryMethod } from './card-reader.js';
+import { nextCardAtc } from './card-atc.js';
+import { chipRequest, verifyIssuerAuthentication, type ChipRequestData } from './chip.js';
+import { exchangeWithHost } from './client.js';
+import { acquireTerminalLock } from './lock.js';
+import { financialRequest, nextTrace, packPlain, packWithMac, signInRequest, traceField, type FinancialKind } from './messages.js';
+import { maskPan, parseBalanceField, responseMeaning, type Receipt } from './receipt.js';
+import { checkReply } from './reply-check.js';
+import { loadSimulatorState, saveSimulatorState, type SimulatorHostAddress, type SimulatorState } from './state.js';
+import { terminalLocalTime } from './terminal-clock.js';
+import { openWorkingKeys } from './working-keys.js';
+
+/**
+ * The simulated POS terminal: one command at a time per terminal (a lock file), its keys and
+ * counters in its key file, one connection per transaction. The trace number (and a chip card's
+ * ATC) is saved before the request leaves, so a crash never sends the same trace twice.
+ */
+export interface SimulatorContext {
+  readonly dataDir: string;
+  readonly terminalId: string;
+  /** Overrides the key file's host address (either part). */
+  readonly host?: string;
+  readonly port?: number;
+  readonly timeoutMs?: number;
+  /** Wall clock in epoch milliseconds (tests may fix it). */
+  readonly nowMs?: () => number;
+  /** IANA zone of the terminal's clock. */
+  readonly timeZone?: string;
+}
+
+export interface SignInResult {
+  readonly terminalId: string;
+  readonly merchantId: string;
+  readonly trace: string;
+  readonly responseCode: string;
+  readonly responseMeaning: string;
+  readonly signedIn: boolean;
+  readonly batchNumber: string;
+  /** Check values of the keys installed (hex), when signed in. */
+  readonly kcvs?: { readonly pik: string; readonly mak: string; readonly tdk: string };
+}
+
+export interface TransactionInput {
+  readonly kind: FinancialKind;
+  readonly card: TestCardDefinition;
+  readonly entry: EntryMethod;
+  /** Sales only. */
+  readonly amountMinor?: bigint;
+  readonly pin?: string;
+}
+
+/** Header bytes 1 and 3–5: the software version most public terminal code sends (0x31, sub-version 310000). */
+const softwareVersion = 0x31;
+const softwareSubVersion = 0x310000;
+
+function headerFor(chipRead: boolean): UnionPayHeader {
+  return {
+    applicationType: chipRead ? ApplicationType.Ic : ApplicationType.Magstripe,
+    softwareVersion,
+    terminalStatus: TerminalStatus.Normal,
+    processingRequirement: ProcessingRequirement.None,
+    subVersion: softwareSubVersion,
+  };
+}
+
+function hostAddressOf(state: SimulatorState, context: SimulatorContext): SimulatorHostAddress {
+  return { ...state.hostAddress, ...(context.host === undefined ? {} : { host: context.host }), ...(context.port === undefined ? {} : { port: context.port }) };
+}
+
+async function withTerminal<T>(context: SimulatorContext, work: (state: SimulatorState) => Promise<T>): Promise<T> {
+  // Read first: an unknown terminal is "not provisioned", not a lock file in an empty directory.
+  loadSimulatorState(context.dataDir, context.terminalId);
+  const lock = acquireTerminalLock(context.dataDir, context.terminalId);
+  try {
+    return await work(loadSimulatorState(context.dataDir, context.terminalId));
+  } finally {
+    lock.release();
+  }
+}
+
+/** 0800 sign-in: new working keys, each checked against its KCV before any is installed. */
+export async function signInTerminal(context: SimulatorContext): Promise<SignInResult> {
+  return withTerminal(context, async (loaded) => {
+    const trace = nextTrace(loaded.lastTrace);
+    let state: SimulatorState = { ...loaded, lastTrace: trace };
+    saveSimulatorState(context.dataDir, state);
+    const request = signInRequest(state, trace);
+    const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packPlain(request), { header: headerFor(false), ...timeoutOf(context) });
+    const reply = checkReply(request, replyBytes, { macVariant: state.macVariant, macRequiredForApproval: false, ...makOf(state) });
+    const responseCode = reply.get(39) ?? '';
+    const base = { terminalId: state.terminalId, merchantId: state.merchantId, trace: traceField(trace), responseCode, responseMeaning: responseMeaning(responseCode) };
+    if (responseCode !== '00') return { ...base, signedIn: false, batchNumber: state.batchNumber };
+    const keys = openWorkingKeys(fromHex(state.tmk, 'tmk'), reply.get(62));
+    const batch = reply.get(60)?.batchNumber;
+    const batchNumber = batch !== undefined && /^\d{6}$/.test(batch) ? batch : state.batchNumber;
+    state = {
+      ...state,
+      batchNumber,
+      workingKeys: { pik: toHex(keys.pik), mak: toHex(keys.mak), tdk: toHex(keys.tdk), signedInAtMs: (context.nowMs ?? Date.now)() },
+    };
+    saveSimulatorState(context.dataDir, state);
+    const field62 = Buffer.from(reply.get(62) ?? []);
+    const kcv = (offset: number): string => toHex(field62.subarray(offset, offset + 4)).slice(0, 6);
+    keys.pik.fill(0);
+    keys.mak.fill(0);
+    keys.tdk.fill(0);
+    return { ...base, signedIn: true, batchNumber, kcvs: { pik: kcv(16), mak: kcv(36), tdk: kcv(56) } };
+  });
+}
+
+/** A sale or balance inquiry with `input.card`, read the way `input.entry` says; returns the receipt. */
+export async function transact(context: SimulatorContext, input: TransactionInput): Promise<Receipt> {
+  if (input.pin !== undefined) assertPin(input.pin);
+  const amountMinor = input.kind === 'sale' ? (input.amountMinor ?? 0n) : 0n;
+  return withTerminal(context, async (loaded) => {
+    const working = loaded.workingKeys;
+    if (working === undefined) throw new BastionError('SIM_ERR_NOT_SIGNED_IN', `terminal ${loaded.terminalId} has no working keys: sign it in first (bastion terminal sign-in)`, { terminalId: loaded.terminalId });
+    const { card, entry } = input;
+    const chipRead = entry !== 'swipe';
+    const nowMs = (context.nowMs ?? Date.now)();
+    const localTime = terminalLocalTime(nowMs, context.timeZone);
+    const trace = nextTrace(loaded.lastTrace);
+    const atc = chipRead ? nextCardAtc(context.dataDir, loaded, card.profile) : undefined;
+    const state: SimulatorState = { ...loaded, lastTrace: trace, ...(atc === undefined ? {} : { cardAtc: { ...loaded.cardAtc, [card.profile]: atc } }) };
+    // Saved before anything leaves: a crash after sending never reuses this trace or ATC.
+    saveSimulatorState(context.dataDir, state);
+
+    const pik = fromHex(working.pik, 'pik');
+    const mak = fromHex(working.mak, 'mak');
+    const tdk = fromHex(working.tdk, 'tdk');
+    try {
+      let chip: ChipRequestData | undefined;
+      if (atc !== undefined) chip = chipRequest(card, { amountMinor, atc, date: localTime.yymmdd, type: input.kind });
+      const request = financialRequest({
+        identity: state,
+        kind: input.kind,
+        trace,
+        amountMinor,
+        card: {
+          pan: card.pan,
+          expiry: card.expiry,
+          track2: readTrack2(card),
+          entry,
+          ...(chip === undefined || card.emv === undefined ? {} : { panSequenceNumber: card.emv.psn, field55: chip.field55 }),
+        },
+        ...(input.pin === undefined ? {} : { pin: { digits: input.pin, pik } }),
+        ...(state.encryptTracks ? { trackKey: tdk } : {}),
+      });
+      const packed = packWithMac(request, mak, state.macVariant);
+      const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packed, { header: headerFor(chipRead), ...timeoutOf(context) });
+      const reply = checkReply(request, replyBytes, { mak, macVariant: state.macVariant, macRequiredForApproval: true });
+      return receiptOf(state, input, { trace, amountMinor, dateTime: localTime.display, reply, chip });
+    } finally {
+      pik.fill(0);
+      mak.fill(0);
+      tdk.fill(0);
+    }
+  });
+}
+
+function receiptOf(
+  state: SimulatorState,
+  input: TransactionInput,
+  outcome: { trace: number; amountMinor: bigint; dateTime: string; reply: IsoMessage<UnionPayPosSpec>; chip: ChipRequestData | undefined },
+): Receipt {
+  const { reply } = outcome;
+  const responseCode = reply.get(39) ?? '';
+  const issuerAuthenticated = outcome.chip === undefined ? undefined : verifyIssuerAuthentication(input.card, outcome.chip, reply.get(55), responseCode);
+  const field54 = reply.get(54);
+  const balance = input.kind === 'balance-inquiry' && responseCode === '00' && field54 !== undefined ? parseBalanceField(field54) : undefined;
+  const rrn = reply.get(37);
+  const authCode = reply.get(38);
+  return {
+    merchantId: state.merchantId,
+    terminalId: state.terminalId,
+    batchNumber: reply.get(60)?.batchNumber ?? state.batchNumber,
+    trace: traceField(outcome.trace),
+    dateTime: outcome.dateTime,
+    transaction: input.kind,
+    maskedPan: maskPan(input.card.pan),
+    entry: input.entry,
+    ...(input.kind === 'sale' ? { amountMinor: outcome.amountMinor } : {}),
+    currency: 'CNY',
+    ...(rrn === undefined ? {} : { rrn }),
+    ...(authCode === undefined ? {} : { authCode }),
+    responseCode,
+    responseMeaning: responseMeaning(responseCode),
+    ...(balance === undefined ? {} : { balanceMinor: balance.balanceMinor }),
+    approved: responseCode === '00',
+    ...(issuerAuthenticated === undefined ? {} : { issuerAuthenticated }),
+  };
+}
+
+function timeoutOf(context: SimulatorContext): { timeoutMs?: number } {
+  return context.timeoutMs === undefined ? {} : { timeoutMs: context.timeoutMs };
+}
+
+function makOf(state: SimulatorState): { mak?: Buffer } {
+  return state.workingKeys === undefined ? {} : { mak: fromHex(state.workingKeys.mak, 'mak') };
+}

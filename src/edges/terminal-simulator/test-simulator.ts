@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestDatabase } from '../../adapters/store/test-databases.js';
+import { MERCHANT_ID, openHost, TERMINAL_ID, type HostFixture } from '../../domain/host/test-host.js';
+import { loadSimulatorState, provisionSimulatedTerminal, saveSimulatorState, type SimulatorState } from './state.js';
+
+/**
+ * Test support (left out of the build): a real host (openHost: ChannelServer, pipeline, seeded
+ * issuer simulator) and a temporary data directory holding the simulator's key file for the
+ * host's terminal, provisioned with the terminal's TMK.
+ */
+export interface SimulatorFixture {
+  readonly host: HostFixture;
+  readonly dataDir: string;
+  readonly context: { readonly dataDir: string; readonly terminalId: string; readonly timeoutMs: number };
+  state(terminalId?: string): SimulatorState;
+  edit(change: (state: SimulatorState) => SimulatorState, terminalId?: string): void;
+  close(): Promise<void>;
+}
+
+/** Exchanges here end almost at once on a healthy machine; the bound only keeps a broken run from hanging. */
+export const TEST_TIMEOUT_MS = 10_000;
+
+export async function openSimulatorFixture(database: TestDatabase, options: { macFailuresLockAfter?: number; encryptTracks?: boolean } = {}): Promise<SimulatorFixture> {
+  const host = await openHost(database, { macFailuresLockAfter: options.macFailuresLockAfter ?? 3 });
+  const dataDir = mkdtempSync(join(tmpdir(), 'bastion-simulator-'));
+  provisionSimulatedTerminal({ dataDir, terminalId: TERMINAL_ID, merchantId: MERCHANT_ID, hostAddress: { host: host.address.host, port: host.address.port }, tmk: host.tmk, encryptTracks: options.encryptTracks ?? false });
+  return {
+    host,
+    dataDir,
+    context: { dataDir, terminalId: TERMINAL_ID, timeoutMs: TEST_TIMEOUT_MS },
+    state: (terminalId = TERMINAL_ID) => loadSimulatorState(dataDir, terminalId),
+    edit(change, terminalId = TERMINAL_ID) {
+      saveSimulatorState(dataDir, change(loadSimulatorState(dataDir, terminalId)));
+    },
+    async close() {
+      await host.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
