@@ -86,8 +86,11 @@ export interface AuthorizationRequest {
   readonly pan: string;
   /** YYMM, from field 14, track 2 or tag 5F24. */
   readonly expiry: string;
-  /** Three digits, from track 2 or tag 5F30. */
-  readonly serviceCode: string;
+  /**
+   * Three digits, from track 2 or tag 5F30. May be left out when the track is enciphered
+   * (`encryptedTrack2`): the acquirer cannot read it, and the issuer takes it from the track.
+   */
+  readonly serviceCode?: string;
   readonly entryMode: EntryMode;
   /** Minor units (fen for CNY); 0 for a balance inquiry. */
   readonly amountMinor: bigint;
@@ -100,6 +103,15 @@ export interface AuthorizationRequest {
    * issuer finds the card verification value in it. Required for `magstripe` and `fallback`.
    */
   readonly track2?: string;
+  /**
+   * Track 2 enciphered under the zone data key (ZEK), instead of `track2`: packed BCD as field
+   * 35 carries it without its length prefix (`=` as the nibble D, an odd count padded with a 0
+   * nibble), with the UnionPay track-encryption block (HsmPort.translateTrackData) under the
+   * ZEK. Terminals that encipher tracks (field 53, third digit 1) send it; the acquirer
+   * re-enciphers it from their TDK without ever seeing it in clear, and only the issuer side
+   * deciphers it.
+   */
+  readonly encryptedTrack2?: Buffer;
   /** Required for `chip` and `contactless`. */
   readonly chip?: ChipData;
   readonly acquirer: AcquirerReferences;

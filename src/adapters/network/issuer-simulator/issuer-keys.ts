@@ -7,10 +7,10 @@ import type { IssuerKeysTable, IssuerTables } from './tables.js';
 
 /**
  * The issuer's keys, each under the LMK in `issuer_keys` under a fixed id (a rotation would add
- * `-2`, never change these): the card keys (IMK-AC, PVK, CVK), the zone PIN key it shares with
- * the acquirer, and the DEK and HASH key that protect its stored PANs.
+ * `-2`, never change these): the card keys (IMK-AC, PVK, CVK), the zone PIN and zone data keys
+ * it shares with the acquirer, and the DEK and HASH key that protect its stored PANs.
  */
-export type IssuerKeyName = SeedKeyName | 'zpk' | 'panEncryption' | 'panLookup';
+export type IssuerKeyName = SeedKeyName | 'zpk' | 'zek' | 'panEncryption' | 'panLookup';
 
 export type IssuerKeys = Readonly<Record<IssuerKeyName, KeyUnderLmk>>;
 
@@ -28,6 +28,8 @@ const keySlots: Readonly<Record<IssuerKeyName, KeySlot>> = {
   pvk: { id: 'pvk-1', type: 'PVK', make: (hsm) => importSeedKey(hsm, 'pvk'), published: 'pvk' },
   cvk: { id: 'cvk-1', type: 'CVK', make: (hsm) => importSeedKey(hsm, 'cvk'), published: 'cvk' },
   zpk: { id: 'zpk-1', type: 'ZPK', make: (hsm) => hsm.generateKey('ZPK', 'tdes-2key') },
+  // TDES, because the UnionPay track-encryption layout is a TDES block (the HSM's track-data.ts).
+  zek: { id: 'zek-1', type: 'ZEK', make: (hsm) => hsm.generateKey('ZEK', 'tdes-2key') },
   panEncryption: { id: 'pan-encryption-1', type: 'DEK', make: (hsm) => hsm.generateDataKey() },
   panLookup: { id: 'pan-lookup-1', type: 'HASH', make: (hsm) => hsm.generateKey('HASH', 'hmac-sha256') },
 };

@@ -9,6 +9,7 @@ import { CARD_AMOUNT_MINOR_MAX } from './card-definition.js';
 import { cardFromRow, type IssuerCard } from './card-row.js';
 import { isExpired, statusDeclines } from './card-status.js';
 import { debitCard } from './debit.js';
+import { withClearTrack } from './encrypted-track.js';
 import { newAuthorizationCode, newIssuerReference } from './ids.js';
 import { loadIssuerKeys, type IssuerKeys } from './issuer-keys.js';
 import { checkPin } from './pin-check.js';
@@ -34,7 +35,7 @@ const answeredKinds: ReadonlySet<string> = new Set(['sale', 'balance-inquiry']);
  * key and ends by recording the decision, so a retry gets the first answer and money moves once.
  *
  * The checks, in order (the first that fails answers; docs/network.md has the table):
- * kind handled → card known → not expired → status active → the card is genuine (chip ARQC, or
+ * kind handled → an enciphered track deciphers to this PAN and expiry → card known → not expired → status active → the card is genuine (chip ARQC, or
  * the stripe's CVV) → PIN, when one was entered → amount and currency → daily limit and funds.
  * The card is authenticated before its PIN is checked, so that a copied stripe or a replayed
  * cryptogram can neither learn whether a PIN is right nor use up the cardholder's PIN tries.
@@ -68,16 +69,26 @@ export class IssuerSimulator implements NetworkPort {
     return this.keys.zpk;
   }
 
+  /**
+   * The zone data key this issuer shares with the acquirer: the host re-enciphers terminals'
+   * tracks from their TDK to it, and only this side deciphers them (HsmPort.decryptTrackData).
+   */
+  zoneDataKey(): KeyUnderLmk {
+    return this.keys.zek;
+  }
+
   async authorize(request: AuthorizationRequest): Promise<NetworkResponse> {
     assertAuthorizationRequest(request);
     const panHash = await this.hsm.panLookupHash(this.keys.panLookup, request.pan);
     const fingerprint = fingerprintOf(request, panHash);
     const issuerReference = newIssuerReference();
+    // Deciphered before the transaction (an HSM call holds no row); undefined is a bad track.
+    const readable = await withClearTrack(this.hsm, this.keys.zek, request);
     return this.db.transaction().execute(async (trx) => {
       const nowMs = this.clock();
       const claim = await claimAuthorization(trx, request, issuerReference, fingerprint, nowMs);
       if (!claim.claimed) return claim.response;
-      const decision = await this.decide(trx, request, panHash, nowMs);
+      const decision = readable === undefined && answeredKinds.has(request.kind) ? { reason: 'invalid-card' as const } : await this.decide(trx, readable ?? request, panHash, nowMs);
       await completeAuthorization(trx, issuerReference, decision, nowMs);
       return responseOf(issuerReference, decision);
     });

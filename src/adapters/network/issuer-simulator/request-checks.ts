@@ -1,5 +1,6 @@
 import { BastionError } from '../../../lib/errors/index.js';
 import { authorizationKinds, entryModeHasCryptogram, entryModes, type AuthorizationRequest } from '../../../ports/network.js';
+import { ENCRYPTED_TRACK2_BYTES_MAX, ENCRYPTED_TRACK2_BYTES_MIN } from './encrypted-track.js';
 import { TRACK2_LENGTH_MAX } from './track2.js';
 
 /** Bounds of what a request may carry. */
@@ -35,7 +36,8 @@ export function assertAuthorizationRequest(request: AuthorizationRequest): void 
   assertText(request.idempotencyKey, new RegExp(`^[\\x21-\\x7e]{1,${IDEMPOTENCY_KEY_LENGTH_MAX}}$`), 'idempotencyKey', `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} printable characters without spaces`);
   assertText(request.pan, /^[0-9]{12,19}$/, 'pan', 'must be 12 to 19 digits');
   assertText(request.expiry, /^[0-9]{4}$/, 'expiry', 'must be YYMM');
-  assertText(request.serviceCode, /^[0-9]{3}$/, 'serviceCode', 'must be 3 digits');
+  // An enciphered track brings its own service code; without one the request must say it.
+  if (request.encryptedTrack2 === undefined || request.serviceCode !== undefined) assertText(request.serviceCode, /^[0-9]{3}$/, 'serviceCode', 'must be 3 digits');
   if (!entryModes.includes(request.entryMode)) throw malformed('entryMode', `must be one of ${entryModes.join(', ')}`);
   if (typeof request.amountMinor !== 'bigint') throw malformed('amountMinor', 'must be a bigint');
   assertText(request.currency, /^[0-9]{3}$/, 'currency', 'must be an ISO 4217 numeric code of 3 digits');
@@ -52,8 +54,12 @@ export function assertAuthorizationRequest(request: AuthorizationRequest): void 
     assertText(chip.panSequenceNumber, /^[0-9]{2}$/, 'chip.panSequenceNumber', 'must be 2 digits');
     assertBytes(chip.cdolData, 'chip.cdolData', 1, CDOL_DATA_BYTES_MAX);
     assertBytes(chip.unpredictableNumber, 'chip.unpredictableNumber', unpredictableNumberBytes, unpredictableNumberBytes);
-  } else if (request.track2 === undefined) {
-    throw malformed('track2', `is required for entry mode ${request.entryMode}`);
+  } else if (request.track2 === undefined && request.encryptedTrack2 === undefined) {
+    throw malformed('track2', `(or encryptedTrack2) is required for entry mode ${request.entryMode}`);
+  }
+  if (request.encryptedTrack2 !== undefined) {
+    if (request.track2 !== undefined) throw malformed('encryptedTrack2', 'comes instead of track2, not with it');
+    assertBytes(request.encryptedTrack2, 'encryptedTrack2', ENCRYPTED_TRACK2_BYTES_MIN, ENCRYPTED_TRACK2_BYTES_MAX);
   }
   if (request.track2 !== undefined) {
     assertText(request.track2, new RegExp(`^[0-9=D]{1,${TRACK2_LENGTH_MAX}}$`), 'track2', `must be up to ${TRACK2_LENGTH_MAX} digits and separators`);

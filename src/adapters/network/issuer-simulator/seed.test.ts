@@ -74,6 +74,7 @@ describe.each(databases)('seeding the issuer simulator on $name', (database) => 
       ['pvk', 'PVK', 'published'],
       ['cvk', 'CVK', 'published'],
       ['zpk', 'ZPK', 'generated'],
+      ['zek', 'ZEK', 'generated'],
       ['panEncryption', 'DEK', 'generated'],
       ['panLookup', 'HASH', 'generated'],
     ]);
@@ -84,10 +85,13 @@ describe.each(databases)('seeding the issuer simulator on $name', (database) => 
     expect(second.cards.map((card) => card.outcome)).toEqual(testCards.map(() => 'existing'));
     expect(second.zpkKcv).toEqual(first.zpkKcv);
     expect(await count('issuer_cards')).toBe(BigInt(testCards.length));
-    expect(await count('issuer_keys')).toBe(6n);
+    expect(await count('issuer_keys')).toBe(7n);
     const simulator = await IssuerSimulator.open({ store, hsm });
     expect(simulator.zonePinKey().kcv).toEqual(first.zpkKcv);
     expect(simulator.zonePinKey().type).toBe('ZPK');
+    expect(simulator.zoneDataKey().type).toBe('ZEK');
+    expect(simulator.zoneDataKey().algorithm).toBe('tdes-2key');
+    expect(simulator.zoneDataKey().kcv).toEqual(first.keysCreated.find((key) => key.name === 'zek')?.kcv);
   });
 
   it('two seeders racing end with one set of keys and one account per card', async () => {
@@ -95,7 +99,7 @@ describe.each(databases)('seeding the issuer simulator on $name', (database) => 
     const results = await Promise.all([seedIssuerSimulator({ store, hsm }), seedIssuerSimulator({ store, hsm }), seedIssuerSimulator({ store, hsm })]);
     expect(new Set(results.map((result) => toHex(result.zpkKcv))).size).toBe(1);
     expect(await count('issuer_cards')).toBe(BigInt(testCards.length));
-    expect(await count('issuer_keys')).toBe(6n);
+    expect(await count('issuer_keys')).toBe(7n);
     for (const [index] of testCards.entries()) expect(results.filter((result) => result.cards[index]?.outcome === 'created')).toHaveLength(1);
   });
 

@@ -46,7 +46,7 @@ export interface SeedResult {
 
 /**
  * Seeds the issuer simulator: its keys (the published test IMK-AC, PVK and CVK, a fresh ZPK,
- * DEK and HASH key) and the test cards. Idempotent: a PAN is one account (unique look-up hash),
+ * ZEK, DEK and HASH key) and the test cards. Idempotent: a PAN is one account (unique look-up hash),
  * so seeding twice, or two seeders at once, adds nothing. The PIN becomes a PVV the way a real
  * issuer's PIN mailer flow does it: the seed enciphers the test PIN under a one-off PIN key only
  * it has seen in clear, and the HSM derives the PVV from that block.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PinBlockCipher } from '../../../lib/crypto/index.js';
+import { encryptEcb, PinBlockCipher } from '../../../lib/crypto/index.js';
 import type { HsmPort, KeyUnderLmk } from '../../../ports/hsm.js';
 import type { AuthorizationKind, AuthorizationRequest, EntryMode, NetworkPinData } from '../../../ports/network.js';
 import type { Store } from '../../../ports/store.js';
@@ -71,6 +71,28 @@ export async function pinUnderZpk(fixture: IssuerFixture, card: TestCardDefiniti
   const underPik = new PinBlockCipher(0, fixture.pik.clear).encrypt(pin, card.pan);
   const pinBlock = await fixture.hsm.translatePinBlock({ sourceKey: fixture.pik.underLmk, targetKey: fixture.simulator.zonePinKey(), sourceFormat: 0, targetFormat: 0, pan: card.pan, pinBlock: underPik });
   return { pinBlock, format: 0 };
+}
+
+/** Track 2 as field 35 packs it: BCD, `=` as the nibble D, an odd count padded with a 0 nibble. */
+export function packedTrack2(track2: string): Buffer {
+  const nibbles = track2.replace('=', 'D');
+  return Buffer.from(nibbles.length % 2 === 0 ? nibbles : `${nibbles}0`, 'hex');
+}
+
+/**
+ * Track 2 as the host hands it on when the terminal enciphered it: packed, its block (bytes
+ * [length − 9, length − 1)) enciphered under a terminal TDK known in clear (the terminal side,
+ * with the crypto library), then re-enciphered TDK → the issuer's ZEK inside the HSM, as the
+ * host does. `underAnotherTdk` enciphers under a different key than the one the HSM is given.
+ */
+export async function trackUnderZek(fixture: IssuerFixture, track2: string, options: { underAnotherTdk?: boolean } = {}): Promise<Buffer> {
+  const tdkClear = randomBytes(16);
+  const tdk = await loadKey(fixture.hsm, 'TDK', 'tdes-2key', tdkClear);
+  const packed = packedTrack2(track2);
+  const start = packed.length - 9;
+  const terminalKey = options.underAnotherTdk === true ? randomBytes(16) : tdkClear;
+  packed.set(encryptEcb('tdes', terminalKey, packed.subarray(start, start + 8)), start);
+  return fixture.hsm.translateTrackData({ sourceKey: tdk, targetKey: fixture.simulator.zoneDataKey(), data: packed });
 }
 
 let traceCounter = 0;
