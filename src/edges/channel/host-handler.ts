@@ -1,15 +1,41 @@
 import type { HostPipeline } from '../../domain/host/index.js';
 import type { ChannelHandler } from './handler.js';
 
+/** What one request through the pipeline looked like, for metrics: no field values, no card data. */
+export interface HostExchange {
+  /** The request's MTI as the channel decoded it, e.g. `0200`. */
+  readonly requestMti: string;
+  /** The ISO 8583 reply (MTI onward), or undefined when none was sent. */
+  readonly reply: Uint8Array | undefined;
+  /** Time spent in the pipeline, in seconds (monotonic clock). */
+  readonly durationSeconds: number;
+}
+
+/** Told about every request once the pipeline is done with it. A throw is ignored: metrics never break a reply. */
+export type HostExchangeObserver = (exchange: HostExchange) => void;
+
 /**
  * Wires the host pipeline (domain) to the terminal channel (edge): the domain cannot import the
  * channel's handler contract, so this adapter hands each well-formed request's bytes and decoding
- * to the pipeline and its reply back to the channel. No reply means none is sent.
+ * to the pipeline and its reply back to the channel. No reply means none is sent. An optional
+ * observer sees each exchange (the `/metrics` endpoint counts replies and latency with it).
  */
-export function hostChannelHandler(pipeline: HostPipeline): ChannelHandler {
+export function hostChannelHandler(pipeline: HostPipeline, observer?: HostExchangeObserver): ChannelHandler {
   return {
     async handle(request) {
-      const reply = await pipeline.handle({ message: request.message, unpacked: request.unpacked });
+      const startedAt = process.hrtime.bigint();
+      let reply: Buffer | undefined;
+      try {
+        reply = await pipeline.handle({ message: request.message, unpacked: request.unpacked });
+      } finally {
+        if (observer !== undefined) {
+          try {
+            observer({ requestMti: request.unpacked.mti, reply, durationSeconds: Number(process.hrtime.bigint() - startedAt) / 1e9 });
+          } catch {
+            // Observing is best effort; the reply goes out regardless.
+          }
+        }
+      }
       return reply === undefined ? undefined : { reply };
     },
   };

@@ -184,6 +184,11 @@ export const errorCodes = {
   SERVE_ERR_LISTEN: 'the HTTP server could not listen on the address and port given',
   SERVE_ERR_DEMO_DATA: 'the data directory holds data that is not a Bastion demo, so the demo will not write into it',
 
+  // The host's operations HTTP endpoint (/healthz, /metrics)
+  HTTP_ERR_NOT_FOUND: 'the HTTP path is not one the server has',
+  HTTP_ERR_METHOD_NOT_ALLOWED: 'the HTTP method is not allowed on this path (only GET and HEAD)',
+  HTTP_ERR_INTERNAL: 'an unexpected internal failure while answering an HTTP request; the answer carries no details',
+
   // Command-line interface
   CLI_ERR_UNKNOWN_COMMAND: 'the command or batch operation name is not known',
   CLI_ERR_ARGUMENT_MISSING: 'a required argument was not given',
