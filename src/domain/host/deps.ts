@@ -25,6 +25,11 @@ export interface HostDependencies {
   readonly network: NetworkPort;
   /** The network zone's PIN key (under the LMK): PIN blocks are translated PIK → this ZPK. */
   readonly zonePinKey: KeyUnderLmk;
+  /**
+   * The network zone's data key (a ZEK, under the LMK): tracks a terminal enciphered under its
+   * TDK (field 53, third digit 1) are re-enciphered to it and handed on without being read.
+   */
+  readonly zoneDataKey: KeyUnderLmk;
   readonly terminals: TerminalService;
   readonly merchants: MerchantService;
   readonly ledger: LedgerService;

@@ -69,18 +69,20 @@ export async function financial(deps: HostDependencies, request: Request, messag
   if (card === undefined) return respond(deps, terminal, replyFor(request, refusalCodes['card-data-unreadable']));
 
   const pinData = await translatePin(deps, terminal, card, request.get(52));
+  const encryptedTrack2 = await translateTrack(deps, terminal, card);
   const rrn = rrnFor(terminalId, key.batch, trace);
   const authorization: AuthorizationRequest = {
     kind,
     idempotencyKey: `host:${terminalId}:${key.batch}:${trace}`,
     pan: card.pan,
     expiry: card.expiry,
-    serviceCode: card.serviceCode,
+    ...(card.serviceCode === undefined ? {} : { serviceCode: card.serviceCode }),
     entryMode: card.entryMode,
     amountMinor,
     currency,
     ...(pinData === undefined ? {} : { pinData }),
     ...(card.track2 === undefined ? {} : { track2: card.track2 }),
+    ...(encryptedTrack2 === undefined ? {} : { encryptedTrack2 }),
     ...(card.chip === undefined ? {} : { chip: card.chip }),
     acquirer: { retrievalReferenceNumber: rrn, systemTraceAuditNumber: trace, terminalId, merchantId: merchant.merchantId },
   };
@@ -170,6 +172,18 @@ async function translatePin(deps: HostDependencies, terminal: Terminal, card: Ca
   if (pinBlock === undefined || pik === undefined) return undefined;
   const translated = await deps.hsm.translatePinBlock({ sourceKey: pik, targetKey: deps.zonePinKey, sourceFormat: 0, targetFormat: 0, pan: card.pan, pinBlock: Buffer.from(pinBlock) });
   return { pinBlock: translated, format: 0 };
+}
+
+/**
+ * An enciphered track 2 re-enciphered TDK → the network's ZEK inside the HSM: the host never
+ * holds it in clear. A block enciphered under some other key comes out as noise under the ZEK,
+ * and the issuer, who can decipher it, declines the card.
+ */
+async function translateTrack(deps: HostDependencies, terminal: Terminal, card: CardInput): Promise<Buffer | undefined> {
+  if (card.encryptedTrack2 === undefined) return undefined;
+  const tdk = terminal.workingKeys?.tdk;
+  if (tdk === undefined) throw new BastionError('HOST_ERR_INTERNAL', 'a terminal that sends enciphered tracks has no TDK');
+  return deps.hsm.translateTrackData({ sourceKey: tdk, targetKey: deps.zoneDataKey, data: card.encryptedTrack2 });
 }
 
 function terminalMak(terminal: Terminal) {

@@ -58,6 +58,15 @@ describe.each(databases)('host pipeline over real TCP on $name', (database) => {
     expect(balance.get(54)).toMatch(/^1002156C\d{12}$/);
   });
 
+  it('approves a contactless chip sale (22 = 071, ARQC in 55) and answers it with an ARPC', async () => {
+    await terminal.signIn();
+    const request = terminal.sale(testCard('approve-chip-pin'), { pin: '1234', contactless: true });
+    expect(codec.unpack(request).get(22)).toBe('071');
+    const reply = await terminal.exchange(request);
+    expect(reply.get(39)).toBe('00');
+    expect(reply.get(55)?.[0]).toBe(0x91);
+  });
+
   it('declines three wrong PINs 55, 55, 75; insufficient funds 51; expired 54', async () => {
     await terminal.signIn();
     const card = testCard('approve-chip-pin');

@@ -61,7 +61,7 @@ export async function openHost(database: TestDatabase, options: { saleAmountMaxM
   const audit = new AuditLog({ store, clock: clock.now, chainKey: testChainKey });
   const panVault = await PanVault.open({ store, hsm, clock: clock.now });
   const pipeline = new HostPipeline({
-    store, hsm, network: simulator, zonePinKey: simulator.zonePinKey(), terminals, merchants, ledger, panVault, audit, clock: clock.now, ...options,
+    store, hsm, network: simulator, zonePinKey: simulator.zonePinKey(), zoneDataKey: simulator.zoneDataKey(), terminals, merchants, ledger, panVault, audit, clock: clock.now, ...options,
   });
   const server = new ChannelServer({ handler: hostChannelHandler(pipeline) });
   const address = await server.start({ host: '127.0.0.1', port: 0 });
@@ -78,6 +78,7 @@ export async function openHost(database: TestDatabase, options: { saleAmountMaxM
 export class TestTerminal {
   pik: Buffer | undefined;
   mak: Buffer | undefined;
+  tdk: Buffer | undefined;
   batch = '000001';
   private traceCounter = 0;
 
@@ -122,11 +123,12 @@ export class TestTerminal {
     const keys = Buffer.from(field62);
     this.pik = decryptEcb('tdes', this.tmk, keys.subarray(0, 16));
     this.mak = decryptEcb('tdes', this.tmk, keys.subarray(20, 28));
+    this.tdk = decryptEcb('tdes', this.tmk, keys.subarray(40, 56));
     const kcvOk =
       encryptEcb('tdes', this.pik, Buffer.alloc(8)).subarray(0, 4).equals(keys.subarray(16, 20)) &&
       encryptEcb('des', this.mak, Buffer.alloc(8)).subarray(0, 4).equals(keys.subarray(36, 40)) &&
       keys.subarray(28, 36).equals(Buffer.alloc(8)) &&
-      encryptEcb('tdes', decryptEcb('tdes', this.tmk, keys.subarray(40, 56)), Buffer.alloc(8)).subarray(0, 4).equals(keys.subarray(56, 60));
+      encryptEcb('tdes', this.tdk, Buffer.alloc(8)).subarray(0, 4).equals(keys.subarray(56, 60));
     if (!kcvOk) throw new Error('a working key does not match its KCV');
     return reply;
   }
@@ -142,15 +144,20 @@ export class TestTerminal {
     return packed;
   }
 
-  /** A 0200 for `card`: chip (real ARQC) when the card has a chip, else the stripe; PIN when given. */
-  sale(card: TestCardDefinition, options: { amountMinor?: bigint; pin?: string; trace?: string; balance?: boolean; badMac?: boolean; stripe?: boolean } = {}): Buffer {
+  /**
+   * A 0200 for `card`: chip (real ARQC) when the card has a chip, else the stripe; PIN when given.
+   * `encryptTrack`: track 2 enciphered under the TDK from sign-in (or `trackKey`), with 2, 14 and
+   * 53 = 2610000000000000, as terminals that encipher tracks send them. `contactless`: 22 = 07x.
+   */
+  sale(card: TestCardDefinition, options: SaleOptions = {}): Buffer {
     const amountMinor = options.balance === true ? 0n : (options.amountMinor ?? 12_345n);
     const chip = card.emv !== undefined && options.stripe !== true;
     const withPin = options.pin !== undefined;
+    const entry = chip ? (options.contactless === true ? '07' : '05') : '02';
     const message = new IsoMessage(unionPayPosSpec, '0200', {
       3: options.balance === true ? '310000' : '000000',
       11: options.trace ?? this.nextTrace(),
-      22: `${chip ? '05' : '02'}${withPin ? '1' : '2'}`,
+      22: `${entry}${withPin ? '1' : '2'}`,
       25: '00',
       35: testCardTrack2(card),
       41: this.terminalId,
@@ -159,6 +166,14 @@ export class TestTerminal {
       60: { typeCode: options.balance === true ? '01' : '22', batchNumber: this.batch },
     });
     if (options.balance !== true) message.set(4, amountMinor.toString().padStart(12, '0'));
+    if (options.encryptTrack === true) {
+      const tdk = options.trackKey ?? this.tdk;
+      if (tdk === undefined) throw new Error('sign in first');
+      message.set(2, card.pan);
+      message.set(14, card.expiry);
+      message.set(35, encipheredTrack(tdk, testCardTrack2(card)));
+      message.set(53, '2610000000000000');
+    }
     if (withPin) {
       if (this.pik === undefined) throw new Error('sign in first');
       message.set(52, new PinBlockCipher(0, this.pik).encrypt(options.pin ?? '', card.pan));
@@ -170,6 +185,36 @@ export class TestTerminal {
   close(): void {
     this.client.close();
   }
+}
+
+export interface SaleOptions {
+  readonly amountMinor?: bigint;
+  readonly pin?: string;
+  readonly trace?: string;
+  readonly balance?: boolean;
+  readonly badMac?: boolean;
+  readonly stripe?: boolean;
+  readonly contactless?: boolean;
+  readonly encryptTrack?: boolean;
+  /** The key to encipher the track under instead of the TDK from sign-in. */
+  readonly trackKey?: Buffer;
+}
+
+/** The codec's characters for the nibbles 0 to F of a track: D is the separator '='. */
+const trackNibbles = '0123456789ABC=EF';
+
+/**
+ * Track 2 enciphered as a terminal does it (the software HSM's track-data.ts layout): packed BCD,
+ * TDES-ECB over bytes [length − 9, length − 1) under `tdk`; returned as the characters field 35
+ * decodes it to, so that the codec packs exactly those bytes.
+ */
+export function encipheredTrack(tdk: Buffer, track2: string): string {
+  const nibbles = track2.replace('=', 'D');
+  const packed = Buffer.from(nibbles.length % 2 === 0 ? nibbles : `${nibbles}0`, 'hex');
+  const start = packed.length - 9;
+  packed.set(encryptEcb('tdes', tdk, packed.subarray(start, start + 8)), start);
+  const text = Array.from(packed, (byte) => (trackNibbles[byte >> 4] as string) + (trackNibbles[byte & 0x0f] as string)).join('');
+  return text.slice(0, nibbles.length);
 }
 
 /** Field 55 as a chip card and terminal build it, with a real ARQC over the CDOL1 data. */
