@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BastionError } from '../../lib/errors/index.js';
+import { firstBadStateField } from './state-shape.js';
 
 /**
  * What the terminal simulator keeps between commands: the part of a POS terminal's secure memory
@@ -92,6 +93,10 @@ export function loadSimulatorState(dataDir: string, terminalId: string): Simulat
   if (typeof parsed !== 'object' || parsed === null || (parsed as { version?: unknown }).version !== SIMULATOR_STATE_VERSION || (parsed as { terminalId?: unknown }).terminalId !== terminalId) {
     throw new BastionError('SIM_ERR_STATE', `the simulator key file of terminal ${terminalId} is not a version ${SIMULATOR_STATE_VERSION} file for that terminal`, { terminalId });
   }
+  const badField = firstBadStateField(parsed as Record<string, unknown>);
+  if (badField !== undefined) {
+    throw new BastionError('SIM_ERR_STATE', `the simulator key file of terminal ${terminalId} has a malformed ${badField}: inject the TMK again`, { terminalId, field: badField });
+  }
   return parsed as SimulatorState;
 }
 
@@ -107,11 +112,17 @@ export interface ProvisionSimulatorOptions {
   readonly batchNumber?: string;
 }
 
-/** A new simulated terminal: TMK injected, never signed in. Replaces any earlier file for the terminal. */
+/**
+ * A new simulated terminal: TMK injected, never signed in. Replaces any earlier file for the
+ * terminal, but keeps what outlives a key injection on a real device: its trace counter and batch
+ * (the host de-duplicates by terminal, batch and trace, so restarting at trace 1 would replay old
+ * replies) and the test cards' ATCs (the issuer refuses an ATC it has seen).
+ */
 export function provisionSimulatedTerminal(options: ProvisionSimulatorOptions): string {
   if (options.tmk.length !== 16 && options.tmk.length !== 24) {
     throw new BastionError('SIM_ERR_ARGUMENT', 'the simulator takes a TDES TMK of 16 or 24 bytes', { argument: 'tmk' });
   }
+  const earlier = earlierCounters(options.dataDir, options.terminalId);
   return saveSimulatorState(options.dataDir, {
     version: SIMULATOR_STATE_VERSION,
     terminalId: options.terminalId,
@@ -121,8 +132,18 @@ export function provisionSimulatedTerminal(options: ProvisionSimulatorOptions): 
     tmkAlgorithm: options.tmk.length === 16 ? 'tdes-2key' : 'tdes-3key',
     macVariant: options.macVariant ?? 'des-left',
     encryptTracks: options.encryptTracks ?? true,
-    batchNumber: options.batchNumber ?? '000001',
-    lastTrace: 0,
-    cardAtc: {},
+    batchNumber: options.batchNumber ?? earlier?.batchNumber ?? '000001',
+    lastTrace: earlier?.lastTrace ?? 0,
+    cardAtc: earlier?.cardAtc ?? {},
   });
+}
+
+function earlierCounters(dataDir: string, terminalId: string): Pick<SimulatorState, 'batchNumber' | 'lastTrace' | 'cardAtc'> | undefined {
+  try {
+    const { batchNumber, lastTrace, cardAtc } = loadSimulatorState(dataDir, terminalId);
+    const counts = /^\d{6}$/.test(batchNumber) && Number.isInteger(lastTrace) && typeof cardAtc === 'object';
+    return counts ? { batchNumber, lastTrace, cardAtc } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@ import { TERMINAL_LIST_LIMIT_DEFAULT, validateMacVariant, type Terminal } from '
 import type { KeyUnderLmk } from '../../../ports/hsm.js';
 import type { CliIo } from '../io.js';
 import { formatTable, requiredOption, runWithServices, toJsonLine, wholeNumberOption } from '../merchants/services.js';
+import { addSimulatorCommands } from './simulator-commands.js';
 import { addTmkCommand } from './tmk-command.js';
 
 interface AddOptions {
@@ -21,7 +22,7 @@ interface ListOptions {
   readonly json?: boolean;
 }
 
-/** `bastion terminal …`: register and list terminals, generate their TMKs (full terminal management comes later). */
+/** `bastion terminal …`: register and list terminals, generate their TMKs, and the terminal simulator (inject, sign-in, sale, balance). */
 export function terminalCommand(io: CliIo, setExit: (code: number) => void): Command {
   const terminal = new Command('terminal').description('POS terminals the host accepts (field 41), each bound to a merchant');
   terminal
@@ -79,6 +80,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
       });
     });
   addTmkCommand(terminal, io, setExit);
+  addSimulatorCommands(terminal, io, setExit);
   return terminal;
 }
 
