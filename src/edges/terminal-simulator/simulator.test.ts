@@ -74,6 +74,24 @@ describe.each(databases)('terminal simulator against a real host over TCP on $na
     expect(fixture.state().cardAtc).toEqual({ 'approve-chip-pin': 1, 'chip-no-pin': 1 });
   });
 
+  it('with track 2 in clear (53 = 2600…, no 2 and 14): chip, swipe, contactless and balance approved', async () => {
+    fixture.edit((state) => ({ ...state, encryptTracks: false }));
+    await signInTerminal(fixture.context);
+    expect(await sale('approve-chip-pin', { pin: '1234' })).toMatchObject({ approved: true, issuerAuthenticated: true });
+    expect(await sale('approve-magstripe', { pin: '1234', amountMinor: 2_000n })).toMatchObject({ approved: true, entry: 'swipe' });
+    expect(await sale('chip-no-pin', { entry: 'contactless' })).toMatchObject({ approved: true, entry: 'contactless' });
+    expect(await transact(fixture.context, { kind: 'balance-inquiry', card: testCard('approve-magstripe'), entry: 'swipe', pin: '1234' })).toMatchObject({ approved: true, balanceMinor: 10_000_000n - 2_000n });
+    expect((await fixture.host.ledger.verifyLedger()).entriesChecked).toBe(3);
+  });
+
+  it('a track enciphered under a key the host does not hold is unreadable (14), with no posting', async () => {
+    expect(fixture.state().encryptTracks).toBe(true);
+    await signInTerminal(fixture.context);
+    fixture.edit((state) => (state.workingKeys === undefined ? state : { ...state, workingKeys: { ...state.workingKeys, tdk: randomBytes(16).toString('hex').toUpperCase() } }));
+    expect(await sale('approve-magstripe', { pin: '1234' })).toMatchObject({ approved: false, responseCode: '14' });
+    expect((await fixture.host.ledger.verifyLedger()).entriesChecked).toBe(0);
+  });
+
   it('declines for real: wrong PIN three times blocks it (55, 55, 75, then 75), insufficient funds 51, expired 54', async () => {
     await signInTerminal(fixture.context);
     const codes: string[] = [];
@@ -103,7 +121,7 @@ describe.each(databases)('terminal simulator against a real host over TCP on $na
 
   it('an unknown terminal gets 97; a terminal that has not signed in gets 77', async () => {
     const address = { host: fixture.host.address.host, port: fixture.host.address.port };
-    provisionSimulatedTerminal({ dataDir: fixture.dataDir, terminalId: '10000009', merchantId: MERCHANT_ID, hostAddress: address, tmk: fixture.host.tmk, encryptTracks: false });
+    provisionSimulatedTerminal({ dataDir: fixture.dataDir, terminalId: '10000009', merchantId: MERCHANT_ID, hostAddress: address, tmk: fixture.host.tmk });
     const stranger = { ...fixture.context, terminalId: '10000009' };
     expect(await signInTerminal(stranger)).toMatchObject({ signedIn: false, responseCode: '97', responseMeaning: 'terminal not registered' });
     expect(fixture.state('10000009').workingKeys).toBeUndefined();
@@ -111,7 +129,7 @@ describe.each(databases)('terminal simulator against a real host over TCP on $na
     // 10000002 is registered with a TMK but never signed in; give its simulator keys of its own.
     await signInTerminal(fixture.context);
     const keys = fixture.state().workingKeys;
-    provisionSimulatedTerminal({ dataDir: fixture.dataDir, terminalId: '10000002', merchantId: MERCHANT_ID, hostAddress: address, tmk: fixture.host.tmk, encryptTracks: false });
+    provisionSimulatedTerminal({ dataDir: fixture.dataDir, terminalId: '10000002', merchantId: MERCHANT_ID, hostAddress: address, tmk: fixture.host.tmk });
     fixture.edit((state) => (keys === undefined ? state : { ...state, workingKeys: keys }), '10000002');
     const second = await transact({ ...fixture.context, terminalId: '10000002' }, { kind: 'sale', card: testCard('approve-chip-pin'), entry: 'chip', amountMinor: 100n, pin: '1234' });
     expect(second).toMatchObject({ approved: false, responseCode: '77' });

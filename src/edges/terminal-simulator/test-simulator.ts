@@ -8,7 +8,7 @@ import { loadSimulatorState, provisionSimulatedTerminal, saveSimulatorState, typ
 /**
  * Test support (left out of the build): a real host (openHost: ChannelServer, pipeline, seeded
  * issuer simulator) and a temporary data directory holding the simulator's key file for the
- * host's terminal, provisioned with the terminal's TMK.
+ * host's terminal, provisioned with the terminal's TMK (tracks enciphered, the key file's default).
  */
 export interface SimulatorFixture {
   readonly host: HostFixture;
@@ -25,7 +25,7 @@ export const TEST_TIMEOUT_MS = 10_000;
 export async function openSimulatorFixture(database: TestDatabase, options: { macFailuresLockAfter?: number; encryptTracks?: boolean } = {}): Promise<SimulatorFixture> {
   const host = await openHost(database, { macFailuresLockAfter: options.macFailuresLockAfter ?? 3 });
   const dataDir = mkdtempSync(join(tmpdir(), 'bastion-simulator-'));
-  provisionSimulatedTerminal({ dataDir, terminalId: TERMINAL_ID, merchantId: MERCHANT_ID, hostAddress: { host: host.address.host, port: host.address.port }, tmk: host.tmk, encryptTracks: options.encryptTracks ?? false });
+  provisionSimulatedTerminal({ dataDir, terminalId: TERMINAL_ID, merchantId: MERCHANT_ID, hostAddress: { host: host.address.host, port: host.address.port }, tmk: host.tmk, ...(options.encryptTracks === undefined ? {} : { encryptTracks: options.encryptTracks }) });
   return {
     host,
     dataDir,

@@ -32,13 +32,14 @@ describe.each(databases)('bastion terminal inject / sign-in / sale / balance aga
   });
 
   const inject = (...extra: string[]) =>
-    run('terminal', 'inject', '--tid', TERMINAL_ID, '--mid', MERCHANT_ID, '--host', '127.0.0.1', '--port', String(host.address.port), '--component', components[0] ?? '', '--component', components[1] ?? '', '--plain-tracks', ...extra);
+    run('terminal', 'inject', '--tid', TERMINAL_ID, '--mid', MERCHANT_ID, '--host', '127.0.0.1', '--port', String(host.address.port), '--component', components[0] ?? '', '--component', components[1] ?? '', ...extra);
 
   it('injects the TMK from components, signs in, sells, answers a balance; declines exit 3; JSON for scripts', async () => {
     const injected = await inject();
     expect(injected.exitCode).toBe(0);
     const kcv = toHex(combineKeyComponents('tdes', components.map((component) => fromHex(component.replace(/ /g, '')))).kcv).slice(0, 6);
     expect(injected.stdout).toContain(`TMK injected (tdes-2key), KCV ${kcv}`);
+    expect(injected.stdout).toContain('track 2 enciphered under the TDK');
     const keyFile = /key file (\S+)/.exec(injected.stdout)?.[1] ?? '';
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
@@ -117,7 +118,7 @@ describe.each(databases)('bastion terminal inject / sign-in / sale / balance aga
   });
 
   it('shows no PAN, PIN, PIN block or key in any output, approved, declined or refused (canary)', async () => {
-    await inject();
+    await inject('--plain-tracks');
     await run('terminal', 'sign-in', '--tid', TERMINAL_ID, '--json');
     const card = testCard('pin-to-block');
     const wrongPin = '975318642097';
