@@ -6,13 +6,14 @@ import { saleApprovalPostings } from '../ledger/index.js';
 import type { Merchant } from '../merchants/index.js';
 import { terminalMayTransact, type Terminal } from '../terminals/index.js';
 import { maskedPan, readCardInput, type CardInput } from './card-input.js';
+import { isSameTransaction, replayAnswer, requestFingerprint } from './duplicate.js';
 import { FEE_REVENUE_ACCOUNT, SALE_AMOUNT_MAX_MINOR_DEFAULT, SCHEME_RECEIVABLE_ACCOUNT, type HostDependencies } from './deps.js';
 import { macOptionsOf, verifyRequestMac } from './mac-check.js';
 import { packPlain, packWithMac, replyFor } from './reply.js';
 import { refusalCodes } from './response-codes.js';
 import { rrnFor } from './rrn.js';
 import type { HostTables } from './tables.js';
-import { FINANCIAL_REQUEST_CLASS, findAnswered, insertIfFirst } from './transaction-record.js';
+import { FINANCIAL_REQUEST_CLASS, findAnswered, insertIfFirst, type AnsweredRequest } from './transaction-record.js';
 
 type Request = IsoMessage<UnionPayPosSpec>;
 
@@ -29,7 +30,7 @@ const BALANCE_AMOUNT_DIGITS = 12;
 
 /**
  * A financial request (0200), in the order of the pipeline: identify the terminal, verify the
- * MAC, replay a duplicate, classify, check the amount, read the card, translate the PIN, ask the
+ * MAC, replay a duplicate (or answer 94 when the key is reused by another transaction), classify, check the amount, read the card, translate the PIN, ask the
  * network, then record the answer (and, for an approved sale, its ledger entry) in one database
  * transaction before the reply leaves. Refusals before the MAC is verified carry no MAC: the
  * host cannot vouch for the working keys yet (and has none for an unknown terminal).
@@ -53,8 +54,9 @@ export async function financial(deps: HostDependencies, request: Request, messag
   const batch = field60?.batchNumber;
   if (trace === undefined || batch === undefined) return respond(deps, terminal, replyFor(request, refusalCodes['missing-field']));
   const key = { terminalId, batch, trace, requestClass: FINANCIAL_REQUEST_CLASS };
+  // One indexed read on the common path; the fingerprint is compared only when a row is found.
   const answered = await findAnswered(db, key);
-  if (answered !== undefined) return answered;
+  if (answered !== undefined) return answerDuplicate(deps, terminal, request, answered);
 
   const processingCode = request.get(3) ?? '';
   const kind = financialKinds.find((entry) => entry.processingCode === processingCode && entry.typeCode === field60?.typeCode)?.kind;
@@ -93,10 +95,11 @@ export async function financial(deps: HostDependencies, request: Request, messag
   if (answer.outcome === 'approved' && answer.balance !== undefined) reply.set(54, balanceField(answer.balance.amountMinor, answer.balance.currency));
   if (answer.issuerAuthentication !== undefined) reply.set(55, buildTlv([{ tag: 0x91, value: Buffer.concat([answer.issuerAuthentication.arpc, answer.issuerAuthentication.arc]) }]));
   const packed = await packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
-  return record(deps, { terminal, merchant, key, kind, processingCode, amountMinor, currency, card, rrn, answer, packed });
+  return record(deps, { request, terminal, merchant, key, kind, processingCode, amountMinor, currency, card, rrn, answer, packed });
 }
 
 interface Outcome {
+  readonly request: Request;
   readonly terminal: Terminal;
   readonly merchant: Merchant;
   readonly key: { terminalId: string; batch: string; trace: string; requestClass: string };
@@ -147,6 +150,7 @@ async function record(deps: HostDependencies, outcome: Outcome): Promise<Buffer>
       issuer_reference: answer.issuerReference,
       created_at_ms: nowMs,
       response: outcome.packed,
+      request_fingerprint: requestFingerprint(outcome.request, panId),
     });
     if (!first) return false;
     if (postSale) {
@@ -163,7 +167,17 @@ async function record(deps: HostDependencies, outcome: Outcome): Promise<Buffer>
   if (won) return outcome.packed;
   const winner = await findAnswered(db, outcome.key);
   if (winner === undefined) throw new BastionError('HOST_ERR_DUPLICATE', 'a duplicate request lost the race, but the first one is not recorded');
-  return winner;
+  return answerDuplicate(deps, outcome.terminal, outcome.request, winner);
+}
+
+/**
+ * A request whose terminal, batch and trace are already answered: the same transaction sent
+ * again gets the recorded reply (re-MAC'd under the current MAK), another transaction under the
+ * same key gets 94 and is neither sent to the network nor recorded.
+ */
+async function answerDuplicate(deps: HostDependencies, terminal: Terminal, request: Request, answered: AnsweredRequest): Promise<Buffer> {
+  if (await isSameTransaction(deps, request, answered)) return replayAnswer(deps, terminal, answered);
+  return respond(deps, terminal, replyFor(request, refusalCodes['duplicate-transaction']));
 }
 
 /** PIN block under the terminal's PIK → under the network's ZPK, format 0 both sides. */

@@ -33,5 +33,12 @@ export const hostMigrations: ModuleMigrations = {
           .execute();
       },
     },
+    {
+      // What a duplicate must match besides its key (duplicate.ts); rows from before have none.
+      name: '0002_host_transactions_request_fingerprint',
+      async up(db: Kysely<unknown>, dialect) {
+        await db.schema.alterTable('host_transactions').addColumn('request_fingerprint', bytesColumn(dialect)).execute();
+      },
+    },
   ],
 };

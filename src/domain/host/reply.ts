@@ -7,6 +7,14 @@ export const hostCodec = new MessageCodec<UnionPayPosSpec>(unionPayPosSpec);
 /** Field 64 is the last field of the UnionPay POS spec, fixed at 8 bytes. */
 export const MAC_FIELD_BYTES = 8;
 
+/** Bit 64 is the last bit of the 8-byte primary bitmap, which follows the 2-byte BCD MTI. */
+const BITMAP_LAST_BYTE_OFFSET = 9;
+
+/** Whether a packed UnionPay POS message carries field 64. */
+export function carriesMac(packed: Buffer): boolean {
+  return packed.length > BITMAP_LAST_BYTE_OFFSET && ((packed[BITMAP_LAST_BYTE_OFFSET] as number) & 0x01) === 1;
+}
+
 /** The MAC input of a packed message that carries field 64: MTI through field 63 (docs/protocol.md). */
 export function macInput(packed: Buffer): Buffer {
   return packed.subarray(0, packed.length - MAC_FIELD_BYTES);

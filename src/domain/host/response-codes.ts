@@ -37,6 +37,8 @@ export type HostResponseCode = keyof typeof hostResponseCodes;
 export const refusalCodes = {
   'unsupported-message': '12',
   'missing-field': '30',
+  /** Same terminal, batch and trace as an answered request, but another transaction. */
+  'duplicate-transaction': '94',
   'card-data-unreadable': '14',
   'amount-zero': '13',
   'amount-over-limit': '61',

@@ -27,6 +27,12 @@ export interface HostTransactionsTable {
   issuer_reference: string | null;
   created_at_ms: bigint;
   response: Buffer;
+  /**
+   * SHA-256 over the request's transaction fields and the PAN vault id of its card (never over a
+   * clear PAN), so that a request with the same key but another amount, processing code or card
+   * is told apart from a retransmission. Null for rows recorded before it existed.
+   */
+  request_fingerprint: Buffer | null;
 }
 
 export interface HostTables {

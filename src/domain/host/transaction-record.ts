@@ -6,17 +6,23 @@ export type NewHostTransaction = Omit<HostTransactionsTable, 'id'>;
 /** The request class of a financial request: what a duplicate must match besides terminal, batch, trace. */
 export const FINANCIAL_REQUEST_CLASS = '0200';
 
-/** The stored reply of an answered request, if any. */
-export async function findAnswered(db: Kysely<HostTables>, key: { terminalId: string; batch: string; trace: string; requestClass: string }): Promise<Buffer | undefined> {
+export interface AnsweredRequest {
+  readonly response: Buffer;
+  readonly fingerprint: Buffer | undefined;
+}
+
+/** The stored reply of an answered request, and the fingerprint of that request, if any. */
+export async function findAnswered(db: Kysely<HostTables>, key: { terminalId: string; batch: string; trace: string; requestClass: string }): Promise<AnsweredRequest | undefined> {
   const row = await db
     .selectFrom('host_transactions')
-    .select('response')
+    .select(['response', 'request_fingerprint'])
     .where('terminal_id', '=', key.terminalId)
     .where('batch_number', '=', key.batch)
     .where('trace', '=', key.trace)
     .where('request_class', '=', key.requestClass)
     .executeTakeFirst();
-  return row === undefined ? undefined : Buffer.from(row.response);
+  if (row === undefined) return undefined;
+  return { response: Buffer.from(row.response), fingerprint: row.request_fingerprint === null ? undefined : Buffer.from(row.request_fingerprint) };
 }
 
 /**
