@@ -7,6 +7,7 @@ import { keysCommand } from './keys/command.js';
 import { merchantCommand } from './merchants/merchant-command.js';
 import { redactSensitive } from '../../lib/errors/index.js';
 import { processIo, type CliIo } from './io.js';
+import { demoCommand, serveCommand } from './serve/serve-command.js';
 import { migrateCommand } from './store/migrate-command.js';
 import { terminalCommand } from './terminals/terminal-command.js';
 
@@ -44,6 +45,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   program.addCommand(auditCommand(io, setExit));
   program.addCommand(keysCommand(io, setExit));
   program.addCommand(cardsCommand(io, setExit));
+  program.addCommand(serveCommand(io, setExit));
+  program.addCommand(demoCommand(io, setExit));
   program.commands.forEach(function exitOverrideAll(command: Command): void {
     command.exitOverride();
     command.configureOutput({

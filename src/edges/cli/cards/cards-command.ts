@@ -49,9 +49,9 @@ export function cardsCommand(io: CliIo, setExit: (code: number) => void): Comman
  * Keys the seed created go to the audit log: the published test keys as imports, the rest as
  * generations, each by type and KCV. Cards are test data, not security events.
  */
-async function auditCreatedKeys(store: Store, dataDir: string, result: SeedResult): Promise<void> {
+export async function auditCreatedKeys(store: Store, dataDir: string, result: SeedResult, environment: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (result.keysCreated.length === 0) return;
-  const audit = new AuditLog({ store, clock: () => BigInt(Date.now()), chainKey: readOrCreateAuditChainKey(auditKeyFilePath(process.env, dataDir)) });
+  const audit = new AuditLog({ store, clock: () => BigInt(Date.now()), chainKey: readOrCreateAuditChainKey(auditKeyFilePath(environment, dataDir)) });
   const actor = operatingSystemActor();
   for (const key of result.keysCreated) {
     await audit.append({

@@ -1,0 +1,187 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { loadLmk } from '../../../adapters/hsm/lmk-file.js';
+import { SoftwareHsm } from '../../../adapters/hsm/software-hsm.js';
+import { createLogger, type Logger } from '../../../adapters/log/index.js';
+import { toHex } from '../../../lib/crypto/index.js';
+import type { Store } from '../../../ports/store.js';
+import type { ChannelAddress } from '../../channel/channel-server.js';
+import { assembleHost } from '../../host-runtime/assemble-host.js';
+import { channelFamilies, formatExposition, HostMetrics, processFamilies } from '../../http/host-metrics.js';
+import { OpsServer, type HealthReport } from '../../http/ops-server.js';
+import { auditKeyFilePath, readOrCreateAuditChainKey } from '../audit/chain-key-file.js';
+import type { CliIo } from '../io.js';
+import { lmkPassphraseVariable } from '../keys/command.js';
+import { timeZoneFromEnvironment } from '../merchants/services.js';
+import { configuredStoreLocation, dataDirFromEnvironment, describeLocation, openConfiguredStore } from '../store/configured-store.js';
+import type { ListenAddress, ServeSettings } from './serve-settings.js';
+
+/** A `/healthz` store check that takes longer than this counts as a failure. */
+export const storeHealthTimeoutMs = 2_000;
+
+export interface ListeningHost {
+  readonly channel: ChannelAddress;
+  readonly http: ListenAddress;
+  readonly dataDir: string;
+}
+
+export interface RunHostOptions {
+  readonly io: CliIo;
+  readonly environment: NodeJS.ProcessEnv;
+  readonly settings: ServeSettings;
+  /** --dev: the development LMK may be used. */
+  readonly allowDev: boolean;
+  /** Settles when the host should stop (SIGINT / SIGTERM). */
+  readonly stopRequested: Promise<void>;
+  /** Runs once both listeners are up, before the host waits for `stopRequested` (the demo prints its commands here). */
+  readonly onListening?: (host: ListeningHost) => Promise<void> | void;
+}
+
+export function logFilePath(dataDir: string): string {
+  return join(dataDir, 'logs', 'bastion.log');
+}
+
+/** The address a client on this machine uses for a listener bound to `host`. */
+export function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function storeReachable(store: Store): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => { resolve(false); }, storeHealthTimeoutMs);
+  });
+  try {
+    return await Promise.race([sql`select 1`.execute(store.db()).then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The host process of `bastion serve` and `bastion demo`: opens the LMK, the store (migrated on
+ * open), assembles the host, listens on the terminal channel and the operations HTTP port, prints
+ * a short summary, and on `stopRequested` stops accepting, lets requests in flight finish, and
+ * closes everything. JSON log lines go to BASTION_DATA_DIR/logs/bastion.log, redacted.
+ * Coded errors propagate (the command prints them and exits 2).
+ */
+export async function runHost(options: RunHostOptions): Promise<void> {
+  const { environment, settings } = options;
+  const dataDir = dataDirFromEnvironment(environment);
+  const location = configuredStoreLocation(environment);
+  // Checked before anything is opened.
+  const timeZone = timeZoneFromEnvironment(environment);
+
+  mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  const logPath = logFilePath(dataDir);
+  // Synchronous writes: a line is in the file when the call returns, so nothing is lost at exit.
+  const destination = pino.destination({ dest: logPath, sync: true, append: true, mkdir: true });
+  const logger: Logger = createLogger({ level: settings.logLevel, name: 'bastion', destination });
+  try {
+    await serveWithLogger({ ...options, dataDir, location: describeLocation(location), logPath, logger, timeZone });
+  } catch (error) {
+    logger.error({ code: (error as { code?: unknown }).code ?? 'internal' }, 'the host stopped on an error');
+    throw error;
+  } finally {
+    destination.end();
+  }
+}
+
+interface ServeContext extends RunHostOptions {
+  readonly dataDir: string;
+  readonly location: string;
+  readonly logPath: string;
+  readonly logger: Logger;
+  readonly timeZone: string;
+}
+
+async function serveWithLogger(context: ServeContext): Promise<void> {
+  const { io, environment, settings, logger, dataDir } = context;
+  const passphrase = environment[lmkPassphraseVariable];
+  const lmk = await loadLmk({ dataDir, passphrase: passphrase === '' ? undefined : passphrase, allowDev: context.allowDev });
+  let store: Store | undefined;
+  try {
+    const lmkKcv = toHex(lmk.kcv);
+    if (lmk.development) {
+      io.stderr(
+        [
+          'WARNING: this host runs with the DEVELOPMENT LMK (--dev). Its key is published in Bastion\'s source code:',
+          'WARNING: every key stored under it can be rebuilt by anyone. Tests and demos only, never real cards.',
+          '',
+        ].join('\n'),
+      );
+    }
+    logger.info({ development: lmk.development, lmkKcv, dataDir }, 'LMK loaded');
+    const auditChainKey = readOrCreateAuditChainKey(auditKeyFilePath(environment, dataDir));
+    const opened = await openConfiguredStore(environment);
+    store = opened.store;
+    logger.info({ store: context.location, migrationsApplied: opened.applied.length }, 'store open');
+    const hsm = new SoftwareHsm(lmk);
+    const metrics = new HostMetrics();
+    const host = await assembleHost({
+      store,
+      hsm,
+      logger,
+      auditChainKey,
+      observer: metrics.observe,
+      settings: { timeZone: context.timeZone, ...(settings.tls === undefined ? {} : { tls: settings.tls }) },
+    });
+    const startedAtMs = Date.now();
+    let channelListening = false;
+    const openStore = store;
+    const health = async (): Promise<HealthReport> => {
+      const storeUp = await storeReachable(openStore);
+      return { healthy: storeUp && channelListening, checks: { store: storeUp ? 'reachable' : 'unreachable', channel: channelListening ? 'listening' : 'stopped' } };
+    };
+    const ops = new OpsServer({
+      health,
+      metrics: () => formatExposition([...processFamilies(startedAtMs), ...channelFamilies(host.channel.counters, channelListening), ...metrics.families()]),
+      logger: logger.child({ area: 'http' }),
+    });
+    const channelAddress = await host.channel.start(settings.channel);
+    channelListening = true;
+    let httpAddress: ListenAddress;
+    try {
+      httpAddress = await ops.start(settings.http);
+    } catch (error) {
+      channelListening = false;
+      await host.channel.stop();
+      throw error;
+    }
+    logger.info({ channel: channelAddress, http: httpAddress, tls: host.channel.tls, mutualTls: host.channel.mutualTls }, 'host listening');
+    const channelKind = host.channel.mutualTls ? 'mutual TLS' : host.channel.tls ? 'TLS' : 'plain TCP';
+    const httpBase = `http://${reachableHost(httpAddress.host)}:${httpAddress.port}`;
+    io.stdout(
+      [
+        `Bastion host ${lmk.development ? '(DEVELOPMENT LMK) ' : ''}is running.`,
+        `  terminal channel: ${channelAddress.host}:${channelAddress.port} (${channelKind})`,
+        `  health:  ${httpBase}/healthz`,
+        `  metrics: ${httpBase}/metrics`,
+        `  store:   ${context.location}`,
+        `  LMK:     ${lmk.development ? 'DEVELOPMENT, ' : ''}KCV ${lmkKcv}`,
+        `  logs:    ${context.logPath}`,
+        'Stop with Ctrl-C (SIGINT) or SIGTERM.',
+        '',
+      ].join('\n'),
+    );
+    try {
+      await context.onListening?.({ channel: channelAddress, http: httpAddress, dataDir });
+      await context.stopRequested;
+    } finally {
+      logger.info({}, 'stopping: no new connections; requests in flight finish');
+      channelListening = false;
+      await ops.stop();
+      await host.channel.stop();
+    }
+  } finally {
+    lmk.destroy();
+    if (store !== undefined) {
+      await store.close();
+      logger.info({}, 'store closed');
+    }
+  }
+  io.stdout('Bastion host stopped.\n');
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isPostgresAvailable, testPostgresUrl } from '../../../adapters/store/test-databases.js';
+import { HostProcess, hostEnvironment, httpGet, runBastion } from './test-host-process.js';
+
+/** `bastion serve` as a real process: refusals with coded errors and exit 2, and a host on PostgreSQL. */
+const root = mkdtempSync(join(tmpdir(), 'bastion-serve-test-'));
+let dataDirs = 0;
+function freshDataDir(): string {
+  dataDirs += 1;
+  return join(root, `data-${dataDirs}`);
+}
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('bastion serve refuses to start', () => {
+  it('without an LMK: exit 2 with HSM_ERR_LMK_MISSING, nothing listening', () => {
+    const result = runBastion(['serve', '--channel-port', '0', '--http-port', '0'], hostEnvironment({ BASTION_DATA_DIR: freshDataDir() }));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error HSM_ERR_LMK_MISSING: .*bastion keys ceremony/);
+    expect(result.stdout).not.toContain('is running');
+  });
+
+  it('with the development LMK but without --dev: HSM_ERR_LMK_DEV_REFUSED', () => {
+    const env = hostEnvironment({ BASTION_DATA_DIR: freshDataDir() });
+    expect(runBastion(['keys', 'ceremony', '--dev'], env).status).toBe(0);
+    const result = runBastion(['serve', '--channel-port', '0', '--http-port', '0'], env);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error HSM_ERR_LMK_DEV_REFUSED: /m);
+  });
+
+  it('with --dev before the test cards are seeded: ISSUER_ERR_NOT_SEEDED says to run bastion cards seed', () => {
+    const env = hostEnvironment({ BASTION_DATA_DIR: freshDataDir() });
+    expect(runBastion(['keys', 'ceremony', '--dev'], env).status).toBe(0);
+    const result = runBastion(['serve', '--dev', '--channel-port', '0', '--http-port', '0'], env);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error ISSUER_ERR_NOT_SEEDED: .*bastion cards seed/m);
+  });
+
+  it.each([
+    [['--channel-port', '70000'], {}, '--channel-port'],
+    [['--http-port', 'eighty'], {}, '--http-port'],
+    [[], { BASTION_CHANNEL_PORT: '-1' }, 'BASTION_CHANNEL_PORT'],
+    [['--channel-host', 'http://0.0.0.0'], {}, '--channel-host'],
+    [['--tls-cert', '/nonexistent/cert.pem'], {}, '--tls-key'],
+    [['--tls-cert', '/nonexistent/cert.pem', '--tls-key', '/nonexistent/key.pem'], {}, '--tls-cert'],
+    [['--tls-client-ca', '/nonexistent/ca.pem'], {}, '--tls-client-ca'],
+    [[], { BASTION_LOG_LEVEL: 'loud' }, 'BASTION_LOG_LEVEL'],
+  ] as const)('with bad settings %j %j: exit 2 with SERVE_ERR_CONFIG naming %s', (args, extra, argument) => {
+    const result = runBastion(['serve', '--dev', ...args], hostEnvironment({ BASTION_DATA_DIR: freshDataDir(), ...extra }));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error SERVE_ERR_CONFIG: /);
+    expect(result.stderr).toContain(argument);
+  });
+
+  it('when the HTTP port is taken: SERVE_ERR_LISTEN, and the channel it had opened is closed again', async () => {
+    const env = hostEnvironment({ BASTION_DATA_DIR: freshDataDir() });
+    expect(runBastion(['keys', 'ceremony', '--dev'], env).status).toBe(0);
+    expect(runBastion(['cards', 'seed', '--dev'], env).status).toBe(0);
+    const first = new HostProcess(['serve', '--dev', '--channel-port', '0', '--http-port', '0'], { env });
+    try {
+      const port = (await first.waitForOutput(/health: +http:\/\/127\.0\.0\.1:(\d+)\/healthz/))[1] as string;
+      const second = runBastion(['serve', '--dev', '--channel-port', '0', '--http-port', port], env);
+      expect(second.status).toBe(2);
+      expect(second.stderr).toMatch(/^error SERVE_ERR_LISTEN: .*port \d+/m);
+      expect(await first.stop()).toEqual({ code: 0, signal: null });
+    } finally {
+      first.kill();
+    }
+  });
+});
+
+const postgres = await isPostgresAvailable();
+if (!postgres) process.stderr.write(`\n[bastion tests] PostgreSQL is not reachable at ${testPostgresUrl}: bastion serve on PostgreSQL is SKIPPED.\n`);
+
+describe.skipIf(!postgres)('bastion serve on PostgreSQL (DATABASE_URL)', () => {
+  it('migrates a fresh schema, serves /healthz, describes the store without credentials, and stops with exit 0', async () => {
+    // A fresh schema per run: the search_path travels in the connection string's `options`.
+    const schema = `serve_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: testPostgresUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create schema ${schema}`);
+      const url = new URL(testPostgresUrl);
+      url.password = 'not-printed-secret';
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      const dataDir = freshDataDir();
+      const env = hostEnvironment({ BASTION_DATA_DIR: dataDir, DATABASE_URL: url.toString() });
+      expect(runBastion(['keys', 'ceremony', '--dev'], env).status).toBe(0);
+      const seeded = runBastion(['cards', 'seed', '--dev'], env);
+      expect(seeded.stderr).toBe('');
+      const host = new HostProcess(['serve', '--dev', '--channel-host', '127.0.0.1', '--channel-port', '0', '--http-port', '0'], { env });
+      try {
+        const base = (await host.waitForOutput(/health: +(http:\/\/127\.0\.0\.1:\d+)\/healthz/))[1] as string;
+        expect(host.stdout).toContain(`store:   PostgreSQL ${url.host}${url.pathname}\n`);
+        expect(host.stdout + host.stderr).not.toContain('not-printed-secret');
+        const health = await httpGet(`${base}/healthz`);
+        expect(health.status).toBe(200);
+        expect(JSON.parse(health.body)).toEqual({ status: 'ok', store: 'reachable', channel: 'listening' });
+        const tables = await admin.query<{ count: string }>('select count(*) from information_schema.tables where table_schema = $1', [schema]);
+        expect(Number(tables.rows[0]?.count)).toBeGreaterThan(5);
+        expect(await host.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+        expect(host.stdout).toContain('Bastion host stopped.');
+        expect(readFileSync(join(dataDir, 'logs', 'bastion.log'), 'utf8')).toContain('"msg":"store closed"');
+        expect(readFileSync(join(dataDir, 'logs', 'bastion.log'), 'utf8')).not.toContain('not-printed-secret');
+        expect(existsSync(join(dataDir, 'bastion.sqlite'))).toBe(false);
+      } finally {
+        host.kill();
+      }
+    } finally {
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.end();
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import type { Logger } from '../../adapters/log/index.js';
+import { IssuerSimulator } from '../../adapters/network/issuer-simulator/index.js';
+import { AuditLog } from '../../domain/audit/index.js';
+import { PanVault } from '../../domain/card-data/index.js';
+import { HostPipeline } from '../../domain/host/index.js';
+import { LedgerService } from '../../domain/ledger/index.js';
+import { MerchantService } from '../../domain/merchants/index.js';
+import { TerminalService } from '../../domain/terminals/index.js';
+import type { HsmPort } from '../../ports/hsm.js';
+import type { Store } from '../../ports/store.js';
+import { ChannelServer } from '../channel/channel-server.js';
+import { hostChannelHandler, type HostExchangeObserver } from '../channel/host-handler.js';
+import type { ChannelLimits } from '../channel/limits.js';
+import { channelSecurityAuditEvent } from '../channel/security-event.js';
+import type { ChannelTlsOptions } from '../channel/tls-options.js';
+
+/**
+ * The composition root of the acquirer host: from a migrated store, an HSM, a logger and a few
+ * settings, every module the transaction pipeline needs, the pipeline, and the terminal channel in
+ * front of it (not yet listening). `bastion serve` and `bastion demo` use it; tests and benchmarks
+ * can too. Nothing here decides anything: it only connects the parts.
+ */
+export interface HostSettings {
+  /** The acquirer's business day, an IANA zone (default Asia/Shanghai). */
+  readonly timeZone?: string;
+  readonly saleAmountMaxMinor?: bigint;
+  readonly macFailuresLockAfter?: number;
+  /** TLS (and mutual TLS) on the terminal channel; plain TCP without. */
+  readonly tls?: ChannelTlsOptions;
+  readonly channelLimits?: Partial<ChannelLimits>;
+}
+
+export interface AssembleHostOptions {
+  /** Migrated (openConfiguredStore migrates on open). */
+  readonly store: Store;
+  readonly hsm: HsmPort;
+  readonly logger: Logger;
+  /** The audit log's 32-byte chain key (BASTION_AUDIT_KEY_FILE). */
+  readonly auditChainKey: Uint8Array;
+  readonly settings?: HostSettings;
+  /** Sees every request and reply (metrics). */
+  readonly observer?: HostExchangeObserver;
+  /** Epoch milliseconds; default the wall clock. */
+  readonly clock?: () => bigint;
+}
+
+export interface AssembledHost {
+  readonly pipeline: HostPipeline;
+  /** Not started: call `channel.start({ host, port })`. */
+  readonly channel: ChannelServer;
+  readonly audit: AuditLog;
+  readonly merchants: MerchantService;
+  readonly terminals: TerminalService;
+  readonly ledger: LedgerService;
+  readonly panVault: PanVault;
+  readonly network: IssuerSimulator;
+}
+
+/** ISSUER_ERR_NOT_SEEDED (run `bastion cards seed`) when the issuer simulator has no keys yet. */
+export async function assembleHost(options: AssembleHostOptions): Promise<AssembledHost> {
+  const { store, hsm, logger } = options;
+  const settings = options.settings ?? {};
+  const clock = options.clock ?? ((): bigint => BigInt(Date.now()));
+  const timeZone = settings.timeZone === undefined ? {} : { timeZone: settings.timeZone };
+  const network = await IssuerSimulator.open({ store, hsm, clock, ...timeZone });
+  const panVault = await PanVault.open({ store, hsm, clock });
+  const merchants = new MerchantService(store, { clock });
+  const terminals = new TerminalService(store, merchants, { clock, ...timeZone });
+  const ledger = new LedgerService(store, clock);
+  const audit = new AuditLog({ store, clock, chainKey: options.auditChainKey });
+  const hostLogger = logger.child({ area: 'host' });
+  const pipeline = new HostPipeline({
+    store,
+    hsm,
+    network,
+    zonePinKey: network.zonePinKey(),
+    zoneDataKey: network.zoneDataKey(),
+    terminals,
+    merchants,
+    ledger,
+    panVault,
+    audit,
+    clock,
+    logger: { error: (fields, message) => { hostLogger.error(fields, message); } },
+    ...(settings.saleAmountMaxMinor === undefined ? {} : { saleAmountMaxMinor: settings.saleAmountMaxMinor }),
+    ...(settings.macFailuresLockAfter === undefined ? {} : { macFailuresLockAfter: settings.macFailuresLockAfter }),
+  });
+  const auditLogger = logger.child({ area: 'audit' });
+  const channel = new ChannelServer({
+    handler: hostChannelHandler(pipeline, options.observer),
+    logger,
+    ...(settings.tls === undefined ? {} : { tls: settings.tls }),
+    ...(settings.channelLimits === undefined ? {} : { limits: settings.channelLimits }),
+    // A malformed frame is a security event: it goes to the audit log. A failure to record it is
+    // logged by code (the channel also logs a rejected sink) and does not disturb the channel.
+    securityEvents: async (event) => {
+      try {
+        await audit.append(channelSecurityAuditEvent(event));
+      } catch (error) {
+        auditLogger.error({ code: (error as { code?: unknown }).code ?? 'unknown', action: 'security.malformed-frame' }, 'a channel security event could not be written to the audit log');
+      }
+    },
+  });
+  return { pipeline, channel, audit, merchants, terminals, ledger, panVault, network };
+}
