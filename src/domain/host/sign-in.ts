@@ -23,8 +23,13 @@ export async function signIn(deps: HostDependencies, request: IsoMessage<UnionPa
   const requested = field60?.batchNumber;
   const batch = requested !== undefined && batchPattern.test(requested) ? requested : terminal.batchNumber;
   const keys = await deps.hsm.generateWorkingKeys(terminal.tmk);
-  await deps.terminals.recordSignIn(terminal, { pik: keys.pik.underLmk, mak: keys.mak.underLmk, tdk: keys.tdk.underLmk }, batch, deps.clock());
-  await deps.audit.append({ actor: `terminal:${terminal.terminalId}`, action: 'terminal.sign-in', target: terminal.terminalId, source: 'channel', outcome: 'success', details: { batch, pikKcv: keys.pik.kcv.toString('hex'), makKcv: keys.mak.kcv.toString('hex'), tdkKcv: keys.tdk.kcv.toString('hex') } });
+  // The keys and their audit row commit together: keys nobody recorded never reach a terminal,
+  // and a failure leaves the terminal on its old keys (answered 96 by the pipeline).
+  const atMs = deps.clock();
+  await deps.store.db().transaction().execute(async (trx) => {
+    await deps.terminals.recordSignInWithin(trx, terminal, { pik: keys.pik.underLmk, mak: keys.mak.underLmk, tdk: keys.tdk.underLmk }, batch, atMs);
+    await deps.audit.appendWithin(trx, { actor: `terminal:${terminal.terminalId}`, action: 'terminal.sign-in', target: terminal.terminalId, source: 'channel', outcome: 'success', details: { batch, pikKcv: keys.pik.kcv.toString('hex'), makKcv: keys.mak.kcv.toString('hex'), tdkKcv: keys.tdk.kcv.toString('hex') } });
+  });
   const reply = replyFor(request, '00', false);
   reply.set(60, { typeCode: field60?.typeCode ?? '00', batchNumber: batch, networkCode: field60?.networkCode ?? SIGN_IN_NETWORK_CODE });
   reply.set(62, Buffer.concat([keys.pik.underTmk, keys.pik.kcv, keys.mak.underTmk, keys.mak.kcv, keys.tdk.underTmk, keys.tdk.kcv]));

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import type { KeyType, KeyUnderLmk } from '../../ports/hsm.js';
 import { isUniqueViolation, type Store } from '../../ports/store.js';
@@ -226,11 +226,23 @@ export class TerminalService {
    * must not wipe the count an attacker has run up.
    */
   async recordSignIn(terminal: TerminalRef, workingKeys: WorkingKeys, batchNumber: string, atMs: bigint): Promise<Terminal> {
+    return this.recordSignInOn(this.db, terminal, workingKeys, batchNumber, atMs);
+  }
+
+  /**
+   * `recordSignIn` inside the caller's transaction, so the keys and what is recorded with them
+   * (the `terminal.sign-in` audit row) commit or roll back together, as LedgerService.postWithin.
+   */
+  async recordSignInWithin<Tables>(trx: Transaction<Tables>, terminal: TerminalRef, workingKeys: WorkingKeys, batchNumber: string, atMs: bigint): Promise<Terminal> {
+    return this.recordSignInOn(trx as unknown as Kysely<TerminalsTables>, terminal, workingKeys, batchNumber, atMs);
+  }
+
+  private async recordSignInOn(db: Kysely<TerminalsTables>, terminal: TerminalRef, workingKeys: WorkingKeys, batchNumber: string, atMs: bigint): Promise<Terminal> {
     const terminalId = validateTerminalId(terminal.terminalId);
     validateWorkingKeys(workingKeys);
     validateBatchNumber(batchNumber);
     const localDate = this.localDate(atMs);
-    const row = await this.db
+    const row = await db
       .updateTable('terminals_terminals')
       .set({
         pik_algorithm: workingKeys.pik.algorithm,
@@ -255,7 +267,8 @@ export class TerminalService {
       .where('tmk_ciphertext', 'is not', null)
       .returningAll()
       .executeTakeFirst();
-    if (row === undefined) throw await this.refusal(terminalId, 'sign in');
+    // The refusal reads on the same connection: inside a transaction, SQLite has no other.
+    if (row === undefined) throw await this.refusal(terminalId, 'sign in', db);
     return terminalFromRow(row);
   }
 
@@ -402,8 +415,9 @@ export class TerminalService {
   }
 
   /** Why a conditional update touched no row, as the coded error a caller can act on. */
-  private async refusal(terminalId: string, action: string): Promise<BastionError> {
-    const current = await this.findByTerminalId(terminalId);
+  private async refusal(terminalId: string, action: string, db: Kysely<TerminalsTables> = this.db): Promise<BastionError> {
+    const row = await db.selectFrom('terminals_terminals').selectAll().where('terminal_id', '=', terminalId).executeTakeFirst();
+    const current = row === undefined ? undefined : terminalFromRow(row);
     if (current === undefined) return notFound(terminalId);
     switch (current.status) {
       case 'locked':
