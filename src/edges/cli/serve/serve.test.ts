@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPostgresAvailable, testPostgresUrl } from '../../../adapters/store/test-databases.js';
+import { IsoMessage, unionPayPosSpec } from '../../../lib/iso8583/index.js';
+import { codec, frameOf, TestClient } from '../../channel/test-channel.js';
+import { makeTestCertificates } from '../../channel/test-certificates.js';
+import { parsePrometheusText, sampleSum } from '../../http/test-prometheus.js';
 import { HostProcess, hostEnvironment, httpGet, runBastion } from './test-host-process.js';
 
 /** `bastion serve` as a real process: refusals with coded errors and exit 2, and a host on PostgreSQL. */
@@ -72,6 +76,63 @@ describe('bastion serve refuses to start', () => {
       expect(await first.stop()).toEqual({ code: 0, signal: null });
     } finally {
       first.kill();
+    }
+  });
+});
+
+const certificates = makeTestCertificates();
+
+describe.skipIf(certificates === undefined)('bastion serve with mutual TLS', () => {
+  it('settings from the environment: the channel asks terminals for a certificate from the CA; one without is refused and counted', async () => {
+    const tls = certificates as NonNullable<typeof certificates>;
+    const dataDir = freshDataDir();
+    const pemDir = join(root, 'pem');
+    mkdirSync(pemDir, { recursive: true });
+    const file = (name: string, text: string): string => {
+      writeFileSync(join(pemDir, name), text, { mode: 0o600 });
+      return join(pemDir, name);
+    };
+    const env = hostEnvironment({
+      BASTION_DATA_DIR: dataDir,
+      BASTION_CHANNEL_HOST: '127.0.0.1',
+      BASTION_CHANNEL_PORT: '0',
+      BASTION_HTTP_PORT: '0',
+      BASTION_TLS_CERT: file('server.pem', tls.serverCertificate),
+      BASTION_TLS_KEY: file('server.key', tls.serverKey),
+      BASTION_TLS_CLIENT_CA: file('ca.pem', tls.caCertificate),
+    });
+    expect(runBastion(['keys', 'ceremony', '--dev'], env).status).toBe(0);
+    expect(runBastion(['cards', 'seed', '--dev'], env).status).toBe(0);
+    const host = new HostProcess(['serve', '--dev'], { env });
+    try {
+      const port = Number((await host.waitForOutput(/terminal channel: 127\.0\.0\.1:(\d+) \(mutual TLS\)/))[1]);
+      const base = (await host.waitForOutput(/health: +(http:\/\/127\.0\.0\.1:\d+)\/healthz/))[1] as string;
+      const address = { host: '127.0.0.1', port, family: 'IPv4' };
+      const terminal = await TestClient.connect(address, { tls: { ca: tls.caCertificate, cert: tls.clientCertificate, key: tls.clientKey } });
+      try {
+        terminal.send(frameOf(codec.pack(new IsoMessage(unionPayPosSpec, '0800', { 11: '000001', 41: '99999999', 42: '898310048160001', 60: { typeCode: '00', batchNumber: '000001', networkCode: '004' } }))));
+        // No such terminal in this store: the host answers 97, over the mutual-TLS channel.
+        expect((await terminal.nextReply()).message.get(39)).toBe('97');
+      } finally {
+        terminal.close();
+      }
+      const before = sampleSum(parsePrometheusText((await httpGet(`${base}/metrics`)).body), 'bastion_channel_tls_handshake_failures_total');
+      await TestClient.connect(address, { tls: { ca: tls.caCertificate } })
+        .then(async (client) => {
+          // TLS 1.3 reports a refused client certificate after the handshake: the connection then ends.
+          expect(await client.nextFrame()).toBeUndefined();
+          client.close();
+        })
+        .catch(() => undefined);
+      let failures = before;
+      for (let attempt = 0; attempt < 50 && failures === before; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        failures = sampleSum(parsePrometheusText((await httpGet(`${base}/metrics`)).body), 'bastion_channel_tls_handshake_failures_total');
+      }
+      expect(failures).toBe(before + 1);
+      expect(await host.stop()).toEqual({ code: 0, signal: null });
+    } finally {
+      host.kill();
     }
   });
 });
