@@ -6,6 +6,7 @@ import { readAuditTail } from '../../domain/audit/index.js';
 import type { HostTables } from '../../domain/host/index.js';
 import { MERCHANT_ID, TERMINAL_ID } from '../../domain/host/test-host.js';
 import { expectBastionRejection } from '../../lib/errors/test-helpers.js';
+import { acquireTerminalLock } from './lock.js';
 import { provisionSimulatedTerminal } from './state.js';
 import { signInTerminal, transact } from './terminal.js';
 import { formatReceipt } from './receipt.js';
@@ -148,6 +149,24 @@ describe.each(databases)('terminal simulator against a real host over TCP on $na
     await expectBastionRejection(sale('approve-chip-pin', { pin: '1234' }), 'SIM_ERR_NOT_SIGNED_IN');
     expect(fixture.state().lastTrace).toBe(0);
     expect(await fixture.host.store.db<HostTables>().selectFrom('host_transactions').selectAll().execute()).toHaveLength(0);
+  });
+
+  it('does one command at a time per terminal (SIM_ERR_BUSY while another holds it), and keeps a card ATC rising across terminals', async () => {
+    const lock = acquireTerminalLock(fixture.dataDir, TERMINAL_ID);
+    try {
+      await expectBastionRejection(signInTerminal(fixture.context), 'SIM_ERR_BUSY');
+    } finally {
+      lock.release();
+    }
+    expect(fixture.state().lastTrace).toBe(0);
+    await signInTerminal(fixture.context);
+    await sale('approve-chip-pin', { pin: '1234' });
+    // The same card on the host's second terminal: its ATC continues from 1, so the issuer accepts it.
+    const second = { ...fixture.context, terminalId: '10000002' };
+    provisionSimulatedTerminal({ dataDir: fixture.dataDir, terminalId: '10000002', merchantId: MERCHANT_ID, hostAddress: { host: fixture.host.address.host, port: fixture.host.address.port }, tmk: fixture.host.tmk });
+    await signInTerminal(second);
+    expect(await transact(second, { kind: 'sale', card: testCard('approve-chip-pin'), entry: 'chip', amountMinor: 100n, pin: '1234' })).toMatchObject({ approved: true });
+    expect(fixture.state('10000002').cardAtc).toEqual({ 'approve-chip-pin': 2 });
   });
 
   it('reaches the host at an address given instead of the key file', async () => {
