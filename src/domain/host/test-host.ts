@@ -35,6 +35,7 @@ export interface HostFixture {
   readonly hsm: HsmPort;
   readonly clock: TestClock;
   readonly terminals: TerminalService;
+  readonly merchants: MerchantService;
   readonly ledger: LedgerService;
   readonly audit: AuditLog;
   readonly server: ChannelServer;
@@ -66,7 +67,7 @@ export async function openHost(database: TestDatabase, options: { saleAmountMaxM
   const server = new ChannelServer({ handler: hostChannelHandler(pipeline) });
   const address = await server.start({ host: '127.0.0.1', port: 0 });
   return {
-    store, hsm, clock, terminals, ledger, audit, server, address, tmk,
+    store, hsm, clock, terminals, merchants, ledger, audit, server, address, tmk,
     async close() {
       await server.stop();
       await store.close();
