@@ -40,6 +40,11 @@ describe.each(databases)('canary: no clear card data stored by the host on $name
         const bcdPan = Buffer.from(card.pan.length % 2 === 0 ? card.pan : `${card.pan}0`, 'hex');
         needles.push(Buffer.from(card.pan), bcdPan, Buffer.from(bcdPan.toString('hex')), Buffer.from(pinBlock), Buffer.from(Buffer.from(pinBlock).toString('hex')), Buffer.from(track2));
       }
+      // A terminal that enciphers its tracks (53 digit 3 = 1): the clear track never reaches the host.
+      const swiped = testCard('approve-magstripe');
+      expect((await terminal.exchange(terminal.sale(swiped, { pin: '1234', encryptTrack: true }))).get(39)).toBe('00');
+      const clearTrack = testCardTrack2(swiped).replace('=', 'D');
+      needles.push(Buffer.from(clearTrack.length % 2 === 0 ? clearTrack : `${clearTrack}0`, 'hex'), Buffer.from(testCardTrack2(swiped)));
       const stored = await storedBytes(fixture.store);
       const control = Buffer.from(testCard('approve-chip-pin').pan.slice(0, 6));
       expect(stored.includes(control)).toBe(true);
