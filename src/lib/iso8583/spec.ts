@@ -6,6 +6,11 @@
  * Units: `length` counts what the type counts — digits for `n` and `z` (and `xn`, sign excluded),
  * characters for `an` / `ans`, bytes for `b`. A length prefix counts the same units.
  */
+/**
+ * `z` is track data: digits, the separator `=` (the nibble D in BCD) and the letters A, B, C, E,
+ * F (the other non-digit nibbles, which a track enciphered by the terminal carries); every BCD
+ * byte reads as two of these characters and packs back to the same byte.
+ */
 export type FieldType = 'n' | 'an' | 'ans' | 'b' | 'z' | 'xn';
 
 /**
