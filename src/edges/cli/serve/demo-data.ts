@@ -210,7 +210,7 @@ async function newDemoTmk(options: { hsm: HsmPort; terminals: TerminalService; a
   }
   if (!keyCheckValue('tdes', clear, { lengthBytes: tmk.kcv.length }).equals(Buffer.from(tmk.kcv))) {
     clear.fill(0);
-    throw new BastionError('SERVE_ERR_DEMO_DATA', 'the TMK components do not rebuild the stored key; nothing was given to the simulator');
+    throw new BastionError('HSM_ERR_KEY_INTEGRITY', 'the TMK components do not rebuild the stored key; nothing was given to the simulator');
   }
   io.stdout(`Terminal ${stored.terminalId}: new TMK (KCV ${toHex(tmk.kcv)}) injected into the terminal simulator's key file\n`);
   return clear;
