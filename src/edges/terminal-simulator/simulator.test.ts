@@ -173,6 +173,12 @@ describe.each(databases)('terminal simulator against a real host over TCP on $na
     fixture.edit((state) => ({ ...state, hostAddress: { host: '127.0.0.1', port: 1 } }));
     await expectBastionRejection(signInTerminal(fixture.context), 'SIM_ERR_CONNECT');
     expect(await signInTerminal({ ...fixture.context, port: fixture.host.address.port })).toMatchObject({ signedIn: true });
+    // A sale that never reached the host still used its trace and the card's ATC (saved before sending).
+    await expectBastionRejection(sale('approve-chip-pin', { pin: '1234' }), 'SIM_ERR_CONNECT');
+    expect(fixture.state()).toMatchObject({ lastTrace: 3, cardAtc: { 'approve-chip-pin': 1 } });
+    const retried = await transact({ ...fixture.context, port: fixture.host.address.port }, { kind: 'sale', card: testCard('approve-chip-pin'), entry: 'chip', amountMinor: 100n, pin: '1234' });
+    expect(retried).toMatchObject({ approved: true, trace: '000004' });
+    expect(fixture.state().cardAtc).toEqual({ 'approve-chip-pin': 2 });
   });
 });
 
