@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import pino from 'pino';
 import { loadLmk } from '../../../adapters/hsm/lmk-file.js';
 import { SoftwareHsm } from '../../../adapters/hsm/software-hsm.js';
@@ -9,6 +8,7 @@ import { toHex } from '../../../lib/crypto/index.js';
 import type { Store } from '../../../ports/store.js';
 import type { ChannelAddress } from '../../channel/channel-server.js';
 import { assembleHost } from '../../host-runtime/assemble-host.js';
+import { storeReachable } from '../../host-runtime/store-health.js';
 import { channelFamilies, formatExposition, HostMetrics, processFamilies } from '../../http/host-metrics.js';
 import { OpsServer, type HealthReport } from '../../http/ops-server.js';
 import { auditKeyFilePath, readOrCreateAuditChainKey } from '../audit/chain-key-file.js';
@@ -17,9 +17,6 @@ import { lmkPassphraseVariable } from '../keys/command.js';
 import { timeZoneFromEnvironment } from '../merchants/services.js';
 import { configuredStoreLocation, dataDirFromEnvironment, describeLocation, openConfiguredStore } from '../store/configured-store.js';
 import type { ListenAddress, ServeSettings } from './serve-settings.js';
-
-/** A `/healthz` store check that takes longer than this counts as a failure. */
-export const storeHealthTimeoutMs = 2_000;
 
 export interface ListeningHost {
   readonly channel: ChannelAddress;
@@ -47,18 +44,6 @@ export function logFilePath(dataDir: string): string {
 export function reachableHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-async function storeReachable(store: Store): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => { resolve(false); }, storeHealthTimeoutMs);
-  });
-  try {
-    return await Promise.race([sql`select 1`.execute(store.db()).then(() => true, () => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
