@@ -80,6 +80,34 @@ describe('bastion serve refuses to start', () => {
   });
 });
 
+describe('bastion serve with a sealed LMK', () => {
+  it('opens it with BASTION_LMK_PASSPHRASE, shows its KCV and no development warning; a wrong passphrase is refused', async () => {
+    const dataDir = freshDataDir();
+    const env = hostEnvironment({ BASTION_DATA_DIR: dataDir, BASTION_LMK_PASSPHRASE: 'a passphrase for the serve test' });
+    const components = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    const ceremony = runBastion(['keys', 'ceremony'], env, { input: `alice\n${components[0]}\nbob\n${components[1]}\n` });
+    expect(ceremony.status).toBe(0);
+    const kcv = (/LMK \(AES-128\) KCV: ([0-9A-F]{6})/.exec(ceremony.stdout) ?? [])[1] as string;
+    expect(kcv).toMatch(/^[0-9A-F]{6}$/);
+    expect(runBastion(['cards', 'seed'], env).status).toBe(0);
+
+    const wrong = runBastion(['serve', '--channel-port', '0', '--http-port', '0'], { ...env, BASTION_LMK_PASSPHRASE: 'not the passphrase at all' });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/^error HSM_ERR_PASSPHRASE: /m);
+
+    const host = new HostProcess(['serve', '--channel-host', '127.0.0.1', '--channel-port', '0', '--http-port', '0'], { env });
+    try {
+      const base = (await host.waitForOutput(/health: +(http:\/\/127\.0\.0\.1:\d+)\/healthz/))[1] as string;
+      expect(host.stdout).toContain(`  LMK:     KCV ${kcv}\n`);
+      expect(host.stdout + host.stderr).not.toMatch(/DEVELOPMENT/);
+      expect((await httpGet(`${base}/healthz`)).status).toBe(200);
+      expect(await host.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    } finally {
+      host.kill();
+    }
+  });
+});
+
 const certificates = makeTestCertificates();
 
 describe.skipIf(certificates === undefined)('bastion serve with mutual TLS', () => {

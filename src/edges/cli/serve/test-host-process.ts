@@ -76,8 +76,8 @@ export class HostProcess {
 }
 
 /** A one-shot `bastion …` run to its exit (bounded). */
-export function runBastion(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [binPath, ...args], { env, cwd, encoding: 'utf8', timeout: startWaitMs });
+export function runBastion(args: readonly string[], env: NodeJS.ProcessEnv, options: { cwd?: string; input?: string } = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [binPath, ...args], { env, cwd: options.cwd, input: options.input ?? '', encoding: 'utf8', timeout: startWaitMs });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
