@@ -11,6 +11,7 @@ import { FEE_REVENUE_ACCOUNT, SALE_AMOUNT_MAX_MINOR_DEFAULT, SCHEME_RECEIVABLE_A
 import { macOptionsOf, verifyRequestMac } from './mac-check.js';
 import { packPlain, packWithMac, replyFor } from './reply.js';
 import { refusalCodes } from './response-codes.js';
+import { refuseTerminal } from './refusal-event.js';
 import { rrnFor } from './rrn.js';
 import type { HostTables } from './tables.js';
 import { FINANCIAL_REQUEST_CLASS, findAnswered, insertIfFirst, type AnsweredRequest } from './transaction-record.js';
@@ -46,7 +47,7 @@ export async function financial(deps: HostDependencies, request: Request, messag
     ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }),
     ...(field60 === undefined ? {} : { batchNumberInRequest: field60.batchNumber }),
   });
-  if (!decision.ok || terminal === undefined || merchant === undefined) return packPlain(replyFor(request, decision.ok ? '97' : decision.responseCode));
+  if (!decision.ok || terminal === undefined || merchant === undefined) return refuseTerminal(deps, request, decision);
   if (!(await verifyRequestMac(deps, terminal, message, request.get(64)))) return packPlain(replyFor(request, refusalCodes['mac-failure']));
 
   const db = deps.store.db<HostTables>();

@@ -109,15 +109,21 @@ describe.each(databases)('host pipeline over real TCP on $name', (database) => {
     expect((await readAuditTail(fixture.store, 10)).map((row) => row.action)).toContain('terminal.lock');
     expect((await terminal.exchange(terminal.sale(card, { pin: '1234' }))).get(39)).toBe('58');
     expect(await rows()).toHaveLength(0);
+    const refused = (await readAuditTail(fixture.store, 1))[0];
+    expect(refused?.action).toBe('terminal.refused');
+    expect(JSON.parse(refused?.details ?? '{}')).toMatchObject({ reason: 'terminal-locked', responseCode: '58', mti: '0200' });
   });
 
-  it('refuses an unknown terminal (97) and one not signed in (77)', async () => {
+  it('refuses an unknown terminal (97) as a security event, and one not signed in (77) as routine', async () => {
     const stranger = await TestTerminal.connect(fixture, '10000009');
     try {
       expect((await stranger.exchange(stranger.signInMessage())).get(39)).toBe('97');
     } finally {
       stranger.close();
     }
+    const refused = (await readAuditTail(fixture.store, 1))[0];
+    expect(refused).toMatchObject({ action: 'terminal.refused', actor: 'terminal:10000009', outcome: 'denied' });
+    expect(JSON.parse(refused?.details ?? '{}')).toMatchObject({ reason: 'unknown-terminal', responseCode: '97', mti: '0800' });
     await terminal.signIn();
     const second = await TestTerminal.connect(fixture, '10000002');
     try {
@@ -127,6 +133,7 @@ describe.each(databases)('host pipeline over real TCP on $name', (database) => {
     } finally {
       second.close();
     }
+    expect((await readAuditTail(fixture.store, 1))[0]?.action).toBe('terminal.sign-in');
   });
 
   it('approves sales without a PIN (stripe and chip), and signs out: then 77 until the next sign-in', async () => {

@@ -1,5 +1,7 @@
-import type { TerminalRefusal } from '../terminals/index.js';
+import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import type { TerminalDecision, TerminalRefusal } from '../terminals/index.js';
 import type { HostDependencies } from './deps.js';
+import { packPlain, replyFor } from './reply.js';
 
 /**
  * Refusals that say something about who is knocking, not merely that a terminal must sign in
@@ -38,4 +40,14 @@ export async function recordTerminalRefusal(deps: HostDependencies, refusal: { r
     outcome: 'denied',
     details: { reason: refusal.reason, responseCode: refusal.responseCode, mti: refusal.mti },
   });
+}
+
+/**
+ * The reply to a terminal the host will not serve (no MAC: the host does not vouch for, or has
+ * no, working keys), after recording the refusal when it is a security event.
+ */
+export async function refuseTerminal(deps: HostDependencies, request: IsoMessage<UnionPayPosSpec>, decision: TerminalDecision): Promise<Buffer> {
+  if (decision.ok) return packPlain(replyFor(request, '97'));
+  await recordTerminalRefusal(deps, { terminalId: request.get(41) ?? '', reason: decision.reason, responseCode: decision.responseCode, mti: request.mti });
+  return packPlain(replyFor(request, decision.responseCode));
 }

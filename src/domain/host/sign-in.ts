@@ -1,6 +1,7 @@
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import { terminalMaySignIn, terminalMayTransact } from '../terminals/index.js';
 import type { HostDependencies } from './deps.js';
+import { refuseTerminal } from './refusal-event.js';
 import { packPlain, replyFor } from './reply.js';
 
 /** 60.3 of a sign-in that asks for PIK, double-length-slot MAK and TDK (docs/protocol.md). */
@@ -18,7 +19,7 @@ export async function signIn(deps: HostDependencies, request: IsoMessage<UnionPa
   const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
   const merchantId = request.get(42);
   const decision = terminalMaySignIn(terminal, merchant, merchantId === undefined ? {} : { merchantIdInRequest: merchantId });
-  if (!decision.ok || terminal?.tmk === undefined) return packPlain(replyFor(request, decision.ok ? '97' : decision.responseCode));
+  if (!decision.ok || terminal?.tmk === undefined) return refuseTerminal(deps, request, decision);
   const field60 = request.get(60);
   const requested = field60?.batchNumber;
   const batch = requested !== undefined && batchPattern.test(requested) ? requested : terminal.batchNumber;
@@ -42,8 +43,10 @@ export async function signOut(deps: HostDependencies, request: IsoMessage<UnionP
   const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
   const merchantId = request.get(42);
   const decision = terminalMayTransact(terminal, merchant, { today: deps.terminals.today(), ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }) });
-  if (!decision.ok || terminal === undefined) return packPlain(replyFor(request, decision.ok ? '97' : decision.responseCode));
-  await deps.terminals.signOut(terminal);
-  await deps.audit.append({ actor: `terminal:${terminal.terminalId}`, action: 'terminal.sign-out', target: terminal.terminalId, source: 'channel', outcome: 'success' });
+  if (!decision.ok || terminal === undefined) return refuseTerminal(deps, request, decision);
+  await deps.store.db().transaction().execute(async (trx) => {
+    await deps.terminals.signOutWithin(trx, terminal);
+    await deps.audit.appendWithin(trx, { actor: `terminal:${terminal.terminalId}`, action: 'terminal.sign-out', target: terminal.terminalId, source: 'channel', outcome: 'success' });
+  });
   return packPlain(replyFor(request, '00'));
 }

@@ -274,16 +274,25 @@ export class TerminalService {
 
   /** Ends the terminal's session: its working keys are erased until it signs in again. */
   async signOut(terminal: TerminalRef): Promise<Terminal> {
+    return this.signOutOn(this.db, terminal);
+  }
+
+  /** `signOut` inside the caller's transaction (with its audit row, say). */
+  async signOutWithin<Tables>(trx: Transaction<Tables>, terminal: TerminalRef): Promise<Terminal> {
+    return this.signOutOn(trx as unknown as Kysely<TerminalsTables>, terminal);
+  }
+
+  private async signOutOn(db: Kysely<TerminalsTables>, terminal: TerminalRef): Promise<Terminal> {
     const terminalId = validateTerminalId(terminal.terminalId);
     const nowMs = this.clock();
-    const row = await this.db
+    const row = await db
       .updateTable('terminals_terminals')
       .set({ ...noWorkingKeys, signed_out_at_ms: nowMs, updated_at_ms: nowMs })
       .where('terminal_id', '=', terminalId)
       .where('status', '<>', 'retired')
       .returningAll()
       .executeTakeFirst();
-    if (row === undefined) throw await this.refusal(terminalId, 'sign out');
+    if (row === undefined) throw await this.refusal(terminalId, 'sign out', db);
     return terminalFromRow(row);
   }
 
