@@ -13,7 +13,14 @@ function reply(mti: string, responseCode: string): Buffer {
 describe('host metrics', () => {
   it('counts replies by request MTI, reply MTI and field 39, and times every request', () => {
     const metrics = new HostMetrics();
-    metrics.observe({ requestMti: '0800', reply: reply('0810', '00'), durationSeconds: 0.003 });
+    expect(metrics.observe({ requestMti: '0800', reply: reply('0810', '00'), durationSeconds: 0.003 })).toEqual({
+      requestMti: '0800',
+      replyMti: '0810',
+      responseCode: '00',
+      terminalId: '10000001',
+      trace: '000001',
+      durationMs: 3,
+    });
     metrics.observe({ requestMti: '0200', reply: reply('0210', '00'), durationSeconds: 0.02 });
     metrics.observe({ requestMti: '0200', reply: reply('0210', '51'), durationSeconds: 0.02 });
     metrics.observe({ requestMti: '0200', reply: reply('0210', '51'), durationSeconds: 30 });

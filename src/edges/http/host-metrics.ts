@@ -34,11 +34,23 @@ interface ReplySeries {
   count: number;
 }
 
-/** The MTI and field 39 of a reply the host built; `unknown` for what does not decode (nothing else is read). */
-function replyLabels(reply: Uint8Array): { replyMti: string; responseCode: string } {
+/** What a reply says about itself, for metrics and the log: no card data (fields 2, 35, 52, 55 are never read out). */
+export interface ReplySummary {
+  readonly requestMti: string;
+  readonly replyMti: string;
+  readonly responseCode: string;
+  /** Field 41 and 11 of the reply, when present (for the log, never metric labels). */
+  readonly terminalId?: string;
+  readonly trace?: string;
+  readonly durationMs: number;
+}
+
+function replyFields(reply: Uint8Array): { replyMti: string; responseCode: string; terminalId?: string; trace?: string } {
   try {
     const message = codec.unpack(reply);
-    return { replyMti: message.mti, responseCode: message.get(39) ?? 'none' };
+    const terminalId = message.get(41);
+    const trace = message.get(11);
+    return { replyMti: message.mti, responseCode: message.get(39) ?? 'none', ...(terminalId === undefined ? {} : { terminalId }), ...(trace === undefined ? {} : { trace }) };
   } catch {
     return { replyMti: 'unknown', responseCode: 'unknown' };
   }
@@ -55,8 +67,8 @@ export class HostMetrics {
   #durationSum = 0;
   #durationCount = 0;
 
-  /** Pass as the observer of `hostChannelHandler`. */
-  readonly observe = (exchange: HostExchange): void => {
+  /** Pass as the observer of `hostChannelHandler` (or call from one); returns what it counted. */
+  readonly observe = (exchange: HostExchange): ReplySummary => {
     const requestMti = /^\d{4}$/.test(exchange.requestMti) ? exchange.requestMti : 'unknown';
     const seconds = Math.max(0, exchange.durationSeconds);
     const bucket = requestDurationBucketsSeconds.findIndex((bound) => seconds <= bound);
@@ -64,11 +76,14 @@ export class HostMetrics {
     this.#bucketCounts[slot] = (this.#bucketCounts[slot] ?? 0) + 1;
     this.#durationSum += seconds;
     this.#durationCount += 1;
+    const durationMs = Math.round(seconds * 1e6) / 1e3;
     if (exchange.reply === undefined) {
       this.#unanswered.set(requestMti, (this.#unanswered.get(requestMti) ?? 0) + 1);
-      return;
+      return { requestMti, replyMti: 'none', responseCode: 'none', durationMs };
     }
-    let labels = { requestMti, ...replyLabels(exchange.reply) };
+    const fields = replyFields(exchange.reply);
+    const summary: ReplySummary = { requestMti, ...fields, durationMs };
+    let labels = { requestMti, replyMti: fields.replyMti, responseCode: fields.responseCode };
     let key = `${labels.requestMti}|${labels.replyMti}|${labels.responseCode}`;
     if (!this.#replies.has(key) && this.#replies.size >= replySeriesMax) {
       labels = { requestMti: 'other', replyMti: 'other', responseCode: 'other' };
@@ -77,6 +92,7 @@ export class HostMetrics {
     const series = this.#replies.get(key);
     if (series === undefined) this.#replies.set(key, { ...labels, count: 1 });
     else series.count += 1;
+    return summary;
   };
 
   families(): (MetricFamily | HistogramFamily)[] {

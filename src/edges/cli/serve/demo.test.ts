@@ -146,6 +146,9 @@ describe('bastion demo', () => {
     expect(demo.stdout).toContain('Bastion host stopped.');
     const log = readFileSync(join(dataDir, 'logs', 'bastion.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
     expect(log.map((line) => line.msg)).toEqual(expect.arrayContaining(['host listening', 'stopping: no new connections; requests in flight finish', 'channel stopped', 'store closed']));
+    const replies = log.filter((line) => line.msg === 'reply') as unknown as { requestMti: string; responseCode: string; terminalId: string }[];
+    expect(replies).toContainEqual(expect.objectContaining({ requestMti: '0800', responseCode: '00', terminalId: DEMO_TERMINAL_ID }));
+    if (simulatorReady) expect(replies).toContainEqual(expect.objectContaining({ requestMti: '0200', responseCode: '51', terminalId: DEMO_TERMINAL_ID }));
     // SQLite removes the write-ahead log when the last connection closes cleanly.
     expect(existsSync(join(dataDir, 'bastion.sqlite-wal'))).toBe(false);
   });

@@ -106,12 +106,16 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     logger.info({ store: context.location, migrationsApplied: opened.applied.length }, 'store open');
     const hsm = new SoftwareHsm(lmk);
     const metrics = new HostMetrics();
+    const replyLogger = logger.child({ area: 'host' });
     const host = await assembleHost({
       store,
       hsm,
       logger,
       auditChainKey,
-      observer: metrics.observe,
+      // One line per request: message types, response code, terminal, trace and time; no card data.
+      observer: (exchange) => {
+        replyLogger.info(metrics.observe(exchange), 'reply');
+      },
       settings: { timeZone: context.timeZone, ...(settings.tls === undefined ? {} : { tls: settings.tls }) },
     });
     const startedAtMs = Date.now();
