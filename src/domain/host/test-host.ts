@@ -12,7 +12,7 @@ import { IsoMessage, MessageCodec, unionPayPosSpec, type UnionPayPosSpec } from 
 import { buildTlv } from '../../lib/tlv/index.js';
 import type { HsmPort } from '../../ports/hsm.js';
 import type { Store } from '../../ports/store.js';
-import { AuditLog } from '../audit/index.js';
+import { AuditLog, verifyAuditLog } from '../audit/index.js';
 import { testChainKey } from '../audit/test-audit.js';
 import { PanVault } from '../card-data/index.js';
 import { LedgerService } from '../ledger/index.js';
@@ -41,7 +41,12 @@ export interface HostFixture {
   readonly server: ChannelServer;
   readonly address: ChannelAddress;
   readonly tmk: Buffer;
-  close(): Promise<void>;
+  /**
+   * Stops the host and closes the store, after checking what must hold after every test: the
+   * ledger balances and (unless a test broke the audit log on purpose, `auditIntact: false`) the
+   * audit chain verifies. A failed check fails the test that closed the fixture.
+   */
+  close(options?: { readonly auditIntact?: boolean }): Promise<void>;
 }
 
 export async function openHost(database: TestDatabase, options: { saleAmountMaxMinor?: bigint; macFailuresLockAfter?: number; logger?: HostLogger } = {}): Promise<HostFixture> {
@@ -68,9 +73,18 @@ export async function openHost(database: TestDatabase, options: { saleAmountMaxM
   const address = await server.start({ host: '127.0.0.1', port: 0 });
   return {
     store, hsm, clock, terminals, merchants, ledger, audit, server, address, tmk,
-    async close() {
-      await server.stop();
-      await store.close();
+    async close(closeOptions = {}) {
+      try {
+        await server.stop();
+        const ledgerCheck = await ledger.verifyLedger();
+        if (!ledgerCheck.ok) throw new Error(`the ledger does not balance after this test: ${String(ledgerCheck.problems.length)} problem(s)`);
+        if (closeOptions.auditIntact !== false) {
+          const auditCheck = await verifyAuditLog(store, { chainKey: testChainKey });
+          if (!auditCheck.intact) throw new Error(`the audit chain does not verify after this test: ${auditCheck.problems.map((problem) => problem.kind).join(', ')}`);
+        }
+      } finally {
+        await store.close();
+      }
     },
   };
 }

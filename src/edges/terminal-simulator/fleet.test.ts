@@ -32,7 +32,7 @@ describe.each(databases)('a fleet of simulated terminals on $name', (database) =
     const tmk = await hsm.generateKey('TMK', 'tdes-2key');
     await terminals.setTmk({ terminalId }, tmk);
     const components = await hsm.exportKeyAsComponents(tmk, 2);
-    const clear = components.map((component) => Buffer.from(component.component)).reduce((left, right) => xor(left, right));
+    const clear = components.reduce<Buffer>((sum, part) => xor(sum, part.component), Buffer.alloc(tmk.algorithm === 'tdes-3key' ? 24 : 16));
     provisionSimulatedTerminal({ dataDir: fixture.dataDir, terminalId, merchantId: MERCHANT_ID, hostAddress: { host: fixture.host.address.host, port: fixture.host.address.port }, tmk: clear });
     return { dataDir: fixture.dataDir, terminalId, timeoutMs: TEST_TIMEOUT_MS };
   }
