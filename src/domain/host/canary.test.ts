@@ -24,7 +24,7 @@ async function storedBytes(store: Store): Promise<Buffer> {
 }
 
 describe.each(databases)('canary: no clear card data stored by the host on $name', (database) => {
-  it('finds no PAN (digits, BCD, hex), track 2 or PIN block anywhere in the database after a run', async () => {
+  it('finds no PAN (digits, BCD, hex), track 2, PIN block or clear terminal key anywhere in the database after a run', async () => {
     const fixture = await openHost(database);
     const terminal = await TestTerminal.connect(fixture);
     const needles: Buffer[] = [];
@@ -45,6 +45,11 @@ describe.each(databases)('canary: no clear card data stored by the host on $name
       expect((await terminal.exchange(terminal.sale(swiped, { pin: '1234', encryptTrack: true }))).get(39)).toBe('00');
       const clearTrack = testCardTrack2(swiped).replace('=', 'D');
       needles.push(Buffer.from(clearTrack.length % 2 === 0 ? clearTrack : `${clearTrack}0`, 'hex'), Buffer.from(testCardTrack2(swiped)));
+      // Keys the terminal holds in clear: its TMK and the working keys of this sign-in.
+      for (const key of [fixture.tmk, terminal.pik, terminal.mak, terminal.tdk]) {
+        if (key === undefined) throw new Error('the terminal holds all its keys after sign-in');
+        needles.push(Buffer.from(key), Buffer.from(key.toString('hex')), Buffer.from(key.toString('hex').toUpperCase()));
+      }
       const stored = await storedBytes(fixture.store);
       const control = Buffer.from(testCard('approve-chip-pin').pan.slice(0, 6));
       expect(stored.includes(control)).toBe(true);
