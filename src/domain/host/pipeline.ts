@@ -1,9 +1,8 @@
 import { BastionError } from '../../lib/errors/index.js';
 import type { HostDependencies, HostReply, HostRequest } from './deps.js';
-import { financial } from './financial.js';
 import { packPlain, replyFor } from './reply.js';
 import { refusalCodes } from './response-codes.js';
-import { signIn, signOut } from './sign-in.js';
+import { routeOf } from './routes.js';
 
 /**
  * The host's transaction pipeline behind the terminal channel: one request in, one reply out.
@@ -16,16 +15,9 @@ export class HostPipeline {
   async handle(request: HostRequest): Promise<HostReply> {
     const message = request.unpacked;
     try {
-      switch (message.mti) {
-        case '0800':
-          return await signIn(this.deps, message);
-        case '0820':
-          return await signOut(this.deps, message);
-        case '0200':
-          return await financial(this.deps, message, request.message);
-        default:
-          return packPlain(replyFor(message, refusalCodes['unsupported-message']));
-      }
+      const route = routeOf(message);
+      if (route === undefined) return packPlain(replyFor(message, refusalCodes['unsupported-message']));
+      return await route.handle(this.deps, message, request.message);
     } catch (error) {
       const code = error instanceof BastionError ? error.code : 'HOST_ERR_INTERNAL';
       this.deps.logger?.error({ code, mti: message.mti }, 'the host pipeline failed on a request; answered 96');

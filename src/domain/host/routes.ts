@@ -1,0 +1,48 @@
+import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import type { HostDependencies } from './deps.js';
+import { ECHO_TEST_NETWORK_CODE, echoTest } from './echo-test.js';
+import { financial } from './financial.js';
+import { signIn, signOut } from './sign-in.js';
+
+type Request = IsoMessage<UnionPayPosSpec>;
+
+/**
+ * One kind of request the host answers, as PROTOCOL.md's table tells them apart: the MTI, and
+ * where the MTI is shared, the processing code (field 3), 60.1 (transaction type) and 60.3
+ * (network management code). A criterion left out matches anything, so the more specific routes
+ * come first in `hostRoutes` and a general one (sign-in for any other 0800) last.
+ */
+export interface HostRoute {
+  /** For logs and metrics: `sale`, `void`, `capk-download` … */
+  readonly name: string;
+  readonly mti: string;
+  readonly processingCode?: string;
+  readonly typeCode?: string;
+  readonly networkCode?: string;
+  /** The reply (MTI onward); `message` is the request as received, for the MAC check. */
+  readonly handle: (deps: HostDependencies, request: Request, message: Buffer) => Promise<Buffer>;
+}
+
+/**
+ * Every request the host answers, first match wins. A module adds its transactions here, one line
+ * each, in front of the general routes of its MTI.
+ */
+export const hostRoutes: readonly HostRoute[] = [
+  { name: 'sign-out', mti: '0820', networkCode: '002', handle: signOut },
+  { name: 'echo-test', mti: '0820', networkCode: ECHO_TEST_NETWORK_CODE, handle: echoTest },
+  // Terminals differ in 60.3 of a sign-in (001 single-length keys, 003 double-length, 004 with a
+  // TDK); the host always answers in the 004 layout, which those terminals take as well.
+  { name: 'sign-in', mti: '0800', handle: signIn },
+  { name: 'financial', mti: '0200', handle: financial },
+];
+
+export function routeOf(request: Request, routes: readonly HostRoute[] = hostRoutes): HostRoute | undefined {
+  const field60 = request.get(60);
+  return routes.find(
+    (route) =>
+      route.mti === request.mti &&
+      (route.processingCode === undefined || route.processingCode === request.get(3)) &&
+      (route.typeCode === undefined || route.typeCode === field60?.typeCode) &&
+      (route.networkCode === undefined || route.networkCode === field60?.networkCode),
+  );
+}
