@@ -143,6 +143,10 @@ export const networkResponseCodes = {
   'transaction-not-permitted': '57',
   'exceeds-limit': '61',
   'insufficient-funds': '51',
+  /** A void or refund whose original the network never approved (or approved for another card). */
+  'original-not-found': '25',
+  /** A void of something already voided, reversed or refunded; an authorization whose key was reversed first. */
+  'invalid-transaction': '12',
   /** A kind of request the network does not handle (yet). */
   'function-not-supported': '40',
   'system-error': '96',
@@ -193,7 +197,33 @@ export interface DeclinedResponse extends ResponseCommon {
 
 export type NetworkResponse = ApprovedResponse | DeclinedResponse;
 
+/** What gives money back on an earlier authorization (the original). */
+export type AdjustmentKind = 'void' | 'refund' | 'reversal';
+
+export const adjustmentKinds: readonly AdjustmentKind[] = ['void', 'refund', 'reversal'];
+
+/**
+ * A void (the whole original, same day), a refund (part or all of an original, any day) or a
+ * reversal (undo whatever `originalIdempotencyKey` did, even if the network never saw it: the
+ * key is then remembered as reversed and a later authorization under it is declined).
+ */
+export interface AdjustmentRequest {
+  readonly kind: AdjustmentKind;
+  /** This adjustment's own key: a retry gets the first answer and moves money once. */
+  readonly idempotencyKey: string;
+  /** The key the original was sent under (`authorize` or, for a reversal of a void or refund, `adjust`). */
+  readonly originalIdempotencyKey: string;
+  /** Void: the original's amount; refund: the amount given back; reversal: the original's amount. */
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  /** Void and refund, when the card is present: the issuer checks it is the original's card. In memory only. */
+  readonly pan?: string;
+  readonly acquirer: AcquirerReferences;
+}
+
 export interface NetworkPort {
   /** One decision per idempotency key: asking again returns the first answer. */
   authorize(request: AuthorizationRequest): Promise<NetworkResponse>;
+  /** One decision per idempotency key, like `authorize`; a reversal is always approved (acknowledged). */
+  adjust(request: AdjustmentRequest): Promise<NetworkResponse>;
 }

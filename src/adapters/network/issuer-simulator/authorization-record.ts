@@ -38,6 +38,9 @@ export function fingerprintOf(request: AuthorizationRequest, panHash: Buffer): B
   return createHash('sha256').update(JSON.stringify(parts)).digest();
 }
 
+/** The kind of the row a reversal leaves under a key the simulator has not seen (adjustments.ts). */
+export const REVERSED_UNSEEN_KIND = 'reversed-unseen';
+
 export type Claim = { readonly claimed: true } | { readonly claimed: false; readonly response: NetworkResponse };
 
 /**
@@ -77,6 +80,8 @@ export async function claimAuthorization(trx: Kysely<IssuerTables>, request: Aut
     .executeTakeFirst();
   if (inserted !== undefined) return { claimed: true };
   const first = await trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.idempotencyKey).executeTakeFirstOrThrow();
+  // A reversal got here first and left this key reversed (adjustments.ts): the authorization is declined.
+  if (first.kind === REVERSED_UNSEEN_KIND) return { claimed: false, response: responseFromRow(first) };
   if (!Buffer.from(first.fingerprint).equals(fingerprint)) {
     throw new BastionError('ISSUER_ERR_IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different transaction', { argument: 'idempotencyKey' });
   }
@@ -127,7 +132,7 @@ function isReason(value: string | null): value is NetworkReason {
   return value !== null && Object.hasOwn(networkResponseCodes, value);
 }
 
-function responseFromRow(row: Selectable<IssuerAuthorizationsTable>): NetworkResponse {
+export function responseFromRow(row: Selectable<IssuerAuthorizationsTable>): NetworkResponse {
   const reason = row.reason;
   if (!isReason(reason) || row.response_code !== networkResponseCodes[reason] || row.outcome !== (reason === 'approved' ? 'approved' : 'declined')) {
     throw new BastionError('ISSUER_ERR_CORRUPT', `the stored authorization ${row.id} has no valid decision: the store was altered outside Bastion`, { issuerReference: row.id });

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import { LocalDateFormatter, TIME_ZONE_DEFAULT } from '../../../domain/terminals/index.js';
 import type { HsmPort, KeyUnderLmk } from '../../../ports/hsm.js';
-import { entryModeHasCryptogram, networkResponseCodes, type AuthorizationRequest, type NetworkPort, type NetworkReason, type NetworkResponse } from '../../../ports/network.js';
+import { entryModeHasCryptogram, networkResponseCodes, type AdjustmentRequest, type AuthorizationRequest, type NetworkPort, type NetworkReason, type NetworkResponse } from '../../../ports/network.js';
 import type { Store } from '../../../ports/store.js';
+import { assertAdjustmentRequest, adjustmentFingerprint, claimAdjustment, decideAdjustment } from './adjustments.js';
 import { claimAuthorization, completeAuthorization, fingerprintOf, responseOf, type Decision } from './authorization-record.js';
 import { verifyChip, verifyStripe } from './card-authentication.js';
 import { CARD_AMOUNT_MINOR_MAX } from './card-definition.js';
@@ -89,6 +90,25 @@ export class IssuerSimulator implements NetworkPort {
       const claim = await claimAuthorization(trx, request, issuerReference, fingerprint, nowMs);
       if (!claim.claimed) return claim.response;
       const decision = readable === undefined && answeredKinds.has(request.kind) ? { reason: 'invalid-card' as const } : await this.decide(trx, readable ?? request, panHash, nowMs);
+      await completeAuthorization(trx, issuerReference, decision, nowMs);
+      return responseOf(issuerReference, decision);
+    });
+  }
+
+  /**
+   * A void, refund or reversal of an earlier authorization (adjustments.ts), decided in one
+   * transaction that claims its own key first, like `authorize`.
+   */
+  async adjust(request: AdjustmentRequest): Promise<NetworkResponse> {
+    assertAdjustmentRequest(request);
+    const panHash = request.pan === undefined ? undefined : await this.hsm.panLookupHash(this.keys.panLookup, request.pan);
+    const fingerprint = adjustmentFingerprint(request, panHash);
+    const issuerReference = newIssuerReference();
+    return this.db.transaction().execute(async (trx) => {
+      const nowMs = this.clock();
+      const claim = await claimAdjustment(trx, request, issuerReference, fingerprint, nowMs);
+      if (!claim.claimed) return claim.response;
+      const decision = await decideAdjustment(trx, request, panHash, nowMs);
       await completeAuthorization(trx, issuerReference, decision, nowMs);
       return responseOf(issuerReference, decision);
     });

@@ -89,5 +89,14 @@ export const issuerSimulatorMigrations: ModuleMigrations = {
         await db.schema.createIndex('issuer_authorizations_card_id_idx').on('issuer_authorizations').column('card_id').execute();
       },
     },
+    {
+      // Voids, refunds and reversals: how much of an approval has been given back, and which
+      // original an adjustment refers to (docs/network.md, "Voids, refunds and reversals").
+      name: '0002_authorization_adjustments',
+      async up(db) {
+        await db.schema.alterTable('issuer_authorizations').addColumn('returned_minor', 'bigint', (column) => column.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('issuer_authorizations').addColumn('original_key', 'text').execute();
+      },
+    },
   ],
 };

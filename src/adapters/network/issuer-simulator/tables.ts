@@ -88,6 +88,10 @@ export interface IssuerAuthorizationsTable {
   arc: Buffer | null;
   created_at_ms: ColumnType<bigint, bigint, never>;
   decided_at_ms: bigint | null;
+  /** What voids, refunds and reversals have given back of this approval (never above amount_minor). */
+  returned_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  /** For a void, refund or reversal: the idempotency key of the original it adjusts. */
+  original_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IssuerTables {
