@@ -233,6 +233,22 @@ describe.each(databases)('TerminalService on $name', (database) => {
     await expectCode(terminals.advanceBatch({ terminalId: '29999999' }), 'TERMINAL_ERR_NOT_FOUND');
   });
 
+  it('advances from a given batch once, inside a transaction, and not past a batch already left', async () => {
+    await addTerminal('20000098', { withTmk: true });
+    const db = store.db();
+    expect(await db.transaction().execute((trx) => terminals.advanceBatchWithin(trx, { terminalId: '20000098' }, '000001'))).toBe('000002');
+    expect(await db.transaction().execute((trx) => terminals.advanceBatchWithin(trx, { terminalId: '20000098' }, '000001'))).toBeUndefined();
+    expect((await terminals.require({ terminalId: '20000098' })).batchNumber).toBe('000002');
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await terminals.advanceBatchWithin(trx, { terminalId: '20000098' }, '000002');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await terminals.require({ terminalId: '20000098' })).batchNumber).toBe('000002');
+    await expectCode(db.transaction().execute((trx) => terminals.advanceBatchWithin(trx, { terminalId: '29999999' }, '000001')), 'TERMINAL_ERR_NOT_FOUND');
+  });
+
   it('lists in terminal-id order, by merchant, bounded', async () => {
     const page = await terminals.list({ limit: 2, after: '10000001' });
     expect(page.map((terminal) => terminal.terminalId)).toEqual(['10000002', '10000004']);

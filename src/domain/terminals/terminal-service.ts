@@ -423,6 +423,33 @@ export class TerminalService {
     return formatBatchNumber(row.batch_number);
   }
 
+  /**
+   * Closes batch `fromBatch` for the terminal inside the caller's transaction (with the
+   * settlement record that closes it): the batch number becomes the next one (999999 wraps to
+   * 000001) only if it is still `fromBatch`, so a replayed or racing close advances it once.
+   * Returns the new batch number, or undefined when the terminal has already moved on.
+   */
+  async advanceBatchWithin<Tables>(trx: Transaction<Tables>, terminal: TerminalRef, fromBatch: string): Promise<string | undefined> {
+    const terminalId = validateTerminalId(terminal.terminalId);
+    const from = BigInt(validateBatchNumber(fromBatch));
+    const db = trx as unknown as Kysely<TerminalsTables>;
+    const row = await db
+      .updateTable('terminals_terminals')
+      .set({
+        batch_number: sql<bigint>`case when batch_number >= ${sql.lit(BATCH_NUMBER_MAX)} then 1 else batch_number + 1 end`,
+        updated_at_ms: this.clock(),
+      })
+      .where('terminal_id', '=', terminalId)
+      .where('status', '<>', 'retired')
+      .where('batch_number', '=', from)
+      .returning('batch_number')
+      .executeTakeFirst();
+    if (row !== undefined) return formatBatchNumber(row.batch_number);
+    const current = await db.selectFrom('terminals_terminals').select(['status']).where('terminal_id', '=', terminalId).executeTakeFirst();
+    if (current === undefined || current.status === 'retired') throw await this.refusal(terminalId, 'advance the batch of', db);
+    return undefined;
+  }
+
   /** Why a conditional update touched no row, as the coded error a caller can act on. */
   private async refusal(terminalId: string, action: string, db: Kysely<TerminalsTables> = this.db): Promise<BastionError> {
     const row = await db.selectFrom('terminals_terminals').selectAll().where('terminal_id', '=', terminalId).executeTakeFirst();
