@@ -2,6 +2,7 @@ import { auditMigrations } from '../../domain/audit/migrations.js';
 import { cardDataMigrations } from '../../domain/card-data/migrations.js';
 import { merchantsMigrations } from '../../domain/merchants/merchant-migrations.js';
 import { terminalsMigrations } from '../../domain/terminals/terminal-migrations.js';
+import { emvParamsMigrations } from '../../domain/emv-params/migrations.js';
 import { hostMigrations } from '../../domain/host/migrations.js';
 import { ledgerMigrations } from '../../domain/ledger/migrations.js';
 import type { ModuleMigrations } from '../../ports/store.js';
@@ -19,4 +20,5 @@ export const storeModules: readonly ModuleMigrations[] = [
   cardDataMigrations,
   issuerSimulatorMigrations,
   hostMigrations,
+  emvParamsMigrations,
 ];

@@ -146,6 +146,12 @@ export const errorCodes = {
   TERMINAL_ERR_STATE: 'the operation does not apply to the terminal in its current state (unlocking one that is not locked, or giving a TMK to one that has one without asking to replace it)',
   TERMINAL_ERR_CORRUPT: 'a stored terminal row is not valid: the store was altered outside Bastion',
 
+  // EMV parameters (CAPKs and AIDs the host downloads to terminals)
+  PARAMS_ERR_FILE: 'an EMV parameter file is not valid: not JSON, wrong format, or a value at the named JSON path is missing, malformed or listed twice',
+  PARAMS_ERR_CHECKSUM: 'a CAPK in an EMV parameter file does not match its checksum (SHA-1 of RID, index, modulus and exponent); nothing was imported',
+  PARAMS_ERR_ARGUMENT: 'an EMV parameter service argument is out of range',
+  PARAMS_ERR_CORRUPT: 'the stored EMV parameter state is missing: the store was altered outside Bastion',
+
   // Terminal channel (TCP / TLS server)
   CHANNEL_ERR_CONFIG: 'a channel limit or option is out of its range, or the TLS settings are incomplete',
   CHANNEL_ERR_TLS: 'the TLS certificate, private key or client CA could not be loaded',
@@ -178,6 +184,7 @@ export const errorCodes = {
   SIM_ERR_RESPONSE_MAC: 'the MAC of the host reply does not verify under the terminal MAK',
   SIM_ERR_KCV_MISMATCH: 'a working key from sign-in does not match its check value, so the terminal refused to install it',
   SIM_ERR_ARPC: 'the issuer authentication (ARPC) in the reply does not verify for the card',
+  SIM_ERR_PARAMS: 'a parameter download reply is not what the terminal asked for, or a downloaded CAPK does not match its checksum; nothing was saved',
 
   // Host start-up (bastion serve, bastion demo)
   SERVE_ERR_CONFIG: 'a start-up setting is invalid: port, address, TLS file or environment variable',
