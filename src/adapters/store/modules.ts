@@ -1,5 +1,6 @@
 import { auditMigrations } from '../../domain/audit/migrations.js';
 import { cardDataMigrations } from '../../domain/card-data/migrations.js';
+import { eSignatureMigrations } from '../../domain/e-signature/migrations.js';
 import { merchantsMigrations } from '../../domain/merchants/merchant-migrations.js';
 import { terminalsMigrations } from '../../domain/terminals/terminal-migrations.js';
 import { emvParamsMigrations } from '../../domain/emv-params/migrations.js';
@@ -20,5 +21,6 @@ export const storeModules: readonly ModuleMigrations[] = [
   cardDataMigrations,
   issuerSimulatorMigrations,
   hostMigrations,
+  eSignatureMigrations,
   emvParamsMigrations,
 ];

@@ -186,6 +186,16 @@ export const errorCodes = {
   SIM_ERR_ARPC: 'the issuer authentication (ARPC) in the reply does not verify for the card',
   SIM_ERR_PARAMS: 'a parameter download reply is not what the terminal asked for, or a downloaded CAPK does not match its checksum; nothing was saved',
 
+  // Electronic signatures (uploaded after a sale, printed on the receipt)
+  ESIG_ERR_FORMAT: 'an electronic-signature upload (field 62 of the 0820) is malformed or out of bounds: a tag missing, a part or size outside its range',
+  ESIG_ERR_IMAGE: 'a signature image is not an accepted PNG: greyscale, bit depth 1 or 8, not interlaced, at most 2048 x 1024 pixels, every CRC and size consistent',
+  ESIG_ERR_TAMPERED: 'a stored signature fails its SHA-256 checksum or does not inflate: it was altered outside Bastion',
+  SIM_ERR_SIGNATURE: 'the simulator could not upload a signature: the image file is unreadable or not an accepted PNG, or the sale to sign is unknown',
+
+  // Receipts (bastion receipt)
+  RECEIPT_ERR_ARGUMENT: 'a receipt argument is malformed: trace, terminal id, batch or format',
+  RECEIPT_ERR_NOT_FOUND: 'the host has no financial transaction of that terminal with that trace (and batch)',
+
   // Host start-up (bastion serve, bastion demo)
   SERVE_ERR_CONFIG: 'a start-up setting is invalid: port, address, TLS file or environment variable',
   SERVE_ERR_LISTEN: 'the HTTP server could not listen on the address and port given',
