@@ -3,18 +3,16 @@ import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import { buildTlv } from '../../lib/tlv/index.js';
 import type { AuthorizationKind, AuthorizationRequest, NetworkPinData, NetworkResponse } from '../../ports/network.js';
 import { saleApprovalPostings } from '../ledger/index.js';
-import type { Merchant } from '../merchants/index.js';
-import { terminalMayTransact, type Terminal } from '../terminals/index.js';
+import type { Terminal } from '../terminals/index.js';
+import { admit, respond, terminalMak, type Admitted } from './admission.js';
 import { maskedPan, readCardInput, type CardInput } from './card-input.js';
-import { isSameTransaction, replayAnswer, requestFingerprint } from './duplicate.js';
 import { FEE_REVENUE_ACCOUNT, SALE_AMOUNT_MAX_MINOR_DEFAULT, SCHEME_RECEIVABLE_ACCOUNT, type HostDependencies } from './deps.js';
-import { macOptionsOf, verifyRequestMac } from './mac-check.js';
-import { packPlain, packWithMac, replyFor } from './reply.js';
+import { macOptionsOf } from './mac-check.js';
+import { packWithMac, replyFor } from './reply.js';
+import { ensureMerchantAccounts, ledgerKeyOf, networkKeyOf, recordAnswer } from './record.js';
 import { refusalCodes } from './response-codes.js';
-import { refuseTerminal } from './refusal-event.js';
 import { rrnFor } from './rrn.js';
-import type { HostTables } from './tables.js';
-import { FINANCIAL_REQUEST_CLASS, findAnswered, insertIfFirst, type AnsweredRequest } from './transaction-record.js';
+import { FINANCIAL_REQUEST_CLASS } from './transaction-record.js';
 
 type Request = IsoMessage<UnionPayPosSpec>;
 
@@ -37,27 +35,12 @@ const BALANCE_AMOUNT_DIGITS = 12;
  * host cannot vouch for the working keys yet (and has none for an unknown terminal).
  */
 export async function financial(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
-  const terminalId = request.get(41) ?? '';
-  const terminal = await deps.terminals.findByTerminalId(terminalId);
-  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
+  const admission = await admit(deps, request, message, FINANCIAL_REQUEST_CLASS);
+  if (!admission.admitted) return admission.reply;
+  const admitted = admission.value;
+  const { terminal, merchant, key } = admitted;
+  const { terminalId, trace } = key;
   const field60 = request.get(60);
-  const merchantId = request.get(42);
-  const decision = terminalMayTransact(terminal, merchant, {
-    today: deps.terminals.today(),
-    ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }),
-    ...(field60 === undefined ? {} : { batchNumberInRequest: field60.batchNumber }),
-  });
-  if (!decision.ok || terminal === undefined || merchant === undefined) return refuseTerminal(deps, request, decision);
-  if (!(await verifyRequestMac(deps, terminal, message, request.get(64)))) return packPlain(replyFor(request, refusalCodes['mac-failure']));
-
-  const db = deps.store.db<HostTables>();
-  const trace = request.get(11);
-  const batch = field60?.batchNumber;
-  if (trace === undefined || batch === undefined) return respond(deps, terminal, replyFor(request, refusalCodes['missing-field']));
-  const key = { terminalId, batch, trace, requestClass: FINANCIAL_REQUEST_CLASS };
-  // One indexed read on the common path; the fingerprint is compared only when a row is found.
-  const answered = await findAnswered(db, key);
-  if (answered !== undefined) return answerDuplicate(deps, terminal, request, answered);
 
   const processingCode = request.get(3) ?? '';
   const kind = financialKinds.find((entry) => entry.processingCode === processingCode && entry.typeCode === field60?.typeCode)?.kind;
@@ -76,7 +59,7 @@ export async function financial(deps: HostDependencies, request: Request, messag
   const rrn = rrnFor(terminalId, key.batch, trace);
   const authorization: AuthorizationRequest = {
     kind,
-    idempotencyKey: `host:${terminalId}:${key.batch}:${trace}`,
+    idempotencyKey: networkKeyOf(key),
     pan: card.pan,
     expiry: card.expiry,
     ...(card.serviceCode === undefined ? {} : { serviceCode: card.serviceCode }),
@@ -96,14 +79,12 @@ export async function financial(deps: HostDependencies, request: Request, messag
   if (answer.outcome === 'approved' && answer.balance !== undefined) reply.set(54, balanceField(answer.balance.amountMinor, answer.balance.currency));
   if (answer.issuerAuthentication !== undefined) reply.set(55, buildTlv([{ tag: 0x91, value: Buffer.concat([answer.issuerAuthentication.arpc, answer.issuerAuthentication.arc]) }]));
   const packed = await packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
-  return record(deps, { request, terminal, merchant, key, kind, processingCode, amountMinor, currency, card, rrn, answer, packed });
+  return record(deps, { request, admitted, kind, processingCode, amountMinor, currency, card, rrn, answer, packed });
 }
 
 interface Outcome {
   readonly request: Request;
-  readonly terminal: Terminal;
-  readonly merchant: Merchant;
-  readonly key: { terminalId: string; batch: string; trace: string; requestClass: string };
+  readonly admitted: Admitted;
   readonly kind: AuthorizationKind;
   readonly processingCode: string;
   readonly amountMinor: bigint;
@@ -114,31 +95,20 @@ interface Outcome {
   readonly packed: Buffer;
 }
 
-/**
- * The answer and, for an approved sale, its ledger entry commit together, before the reply is
- * sent. A duplicate that lost the race to the unique constraint rolls its own work back and
- * replays the winner's reply.
- */
+/** The answer and, for an approved sale, its ledger entry, recorded together (record.ts). */
 async function record(deps: HostDependencies, outcome: Outcome): Promise<Buffer> {
-  const { merchant, answer } = outcome;
+  const { answer } = outcome;
+  const { merchant, key } = outcome.admitted;
   const postSale = outcome.kind === 'sale' && answer.outcome === 'approved';
-  const payable = `merchant:${merchant.merchantId}:payable`;
-  if (postSale) {
-    await deps.ledger.ensureAccount({ code: payable, type: 'liability', currency: outcome.currency });
-    await deps.ledger.ensureAccount({ code: SCHEME_RECEIVABLE_ACCOUNT, type: 'asset', currency: outcome.currency });
-    await deps.ledger.ensureAccount({ code: FEE_REVENUE_ACCOUNT, type: 'revenue', currency: outcome.currency });
-  }
+  const accounts = postSale ? await ensureMerchantAccounts(deps, merchant, outcome.currency) : undefined;
   const panId = await deps.panVault.protect(outcome.card.pan);
-  const nowMs = deps.clock();
-  const db = deps.store.db<HostTables>();
-  const won = await db.transaction().execute(async (trx) => {
-    const first = await insertIfFirst(trx, {
-      terminal_id: outcome.key.terminalId,
-      merchant_id: merchant.merchantId,
-      batch_number: outcome.key.batch,
-      trace: outcome.key.trace,
-      request_class: outcome.key.requestClass,
-      mti: '0200',
+  const ledgerKey = ledgerKeyOf('sale', key);
+  return recordAnswer(deps, {
+    request: outcome.request,
+    admitted: outcome.admitted,
+    packed: outcome.packed,
+    columns: {
+      mti: outcome.request.mti,
       processing_code: outcome.processingCode,
       kind: outcome.kind,
       amount_minor: outcome.amountMinor,
@@ -149,36 +119,20 @@ async function record(deps: HostDependencies, outcome: Outcome): Promise<Buffer>
       auth_code: answer.outcome === 'approved' ? answer.authorizationCode : null,
       response_code: answer.responseCode,
       issuer_reference: answer.issuerReference,
-      created_at_ms: nowMs,
-      response: outcome.packed,
-      request_fingerprint: requestFingerprint(outcome.request, panId),
-    });
-    if (!first) return false;
-    if (postSale) {
+      ledger_key: postSale ? ledgerKey : null,
+      network_key: networkKeyOf(key),
+    },
+    effects: async (trx, nowMs) => {
+      if (accounts === undefined) return;
       await deps.ledger.postWithin(trx, {
-        idempotencyKey: `host.sale.${outcome.key.terminalId}.${outcome.key.batch}.${outcome.key.trace}`,
+        idempotencyKey: ledgerKey,
         kind: 'sale',
         description: `sale ${outcome.rrn}`,
         occurredAtMs: nowMs,
-        postings: saleApprovalPostings({ amountMinor: outcome.amountMinor, currency: outcome.currency, merchantPayableAccount: payable, schemeReceivableAccount: SCHEME_RECEIVABLE_ACCOUNT, feeRevenueAccount: FEE_REVENUE_ACCOUNT, fee: merchant.fee }),
+        postings: saleApprovalPostings({ amountMinor: outcome.amountMinor, currency: outcome.currency, merchantPayableAccount: accounts.payable, schemeReceivableAccount: SCHEME_RECEIVABLE_ACCOUNT, feeRevenueAccount: FEE_REVENUE_ACCOUNT, fee: merchant.fee }),
       });
-    }
-    return true;
+    },
   });
-  if (won) return outcome.packed;
-  const winner = await findAnswered(db, outcome.key);
-  if (winner === undefined) throw new BastionError('HOST_ERR_DUPLICATE', 'a duplicate request lost the race, but the first one is not recorded');
-  return answerDuplicate(deps, outcome.terminal, outcome.request, winner);
-}
-
-/**
- * A request whose terminal, batch and trace are already answered: the same transaction sent
- * again gets the recorded reply (re-MAC'd under the current MAK), another transaction under the
- * same key gets 94 and is neither sent to the network nor recorded.
- */
-async function answerDuplicate(deps: HostDependencies, terminal: Terminal, request: Request, answered: AnsweredRequest): Promise<Buffer> {
-  if (await isSameTransaction(deps, request, answered)) return replayAnswer(deps, terminal, answered);
-  return respond(deps, terminal, replyFor(request, refusalCodes['duplicate-transaction']));
 }
 
 /** PIN block under the terminal's PIK → under the network's ZPK, format 0 both sides. */
@@ -199,17 +153,6 @@ async function translateTrack(deps: HostDependencies, terminal: Terminal, card: 
   const tdk = terminal.workingKeys?.tdk;
   if (tdk === undefined) throw new BastionError('HOST_ERR_INTERNAL', 'a terminal that sends enciphered tracks has no TDK');
   return deps.hsm.translateTrackData({ sourceKey: tdk, targetKey: deps.zoneDataKey, data: card.encryptedTrack2 });
-}
-
-function terminalMak(terminal: Terminal) {
-  const mak = terminal.workingKeys?.mak;
-  if (mak === undefined) throw new BastionError('HOST_ERR_INTERNAL', 'a terminal that may transact has no MAK');
-  return mak;
-}
-
-/** A refusal after the MAC verified: MAC'd with the terminal's MAK, not recorded. */
-async function respond(deps: HostDependencies, terminal: Terminal, reply: Request): Promise<Buffer> {
-  return packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
 }
 
 function balanceField(amountMinor: bigint, currency: string): string {

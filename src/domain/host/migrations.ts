@@ -40,5 +40,17 @@ export const hostMigrations: ModuleMigrations = {
         await db.schema.alterTable('host_transactions').addColumn('request_fingerprint', bytesColumn(dialect)).execute();
       },
     },
+    {
+      // Void, refund and reversal (void.ts, refund.ts, reversal.ts): what refers to what, what was
+      // given back, and the ledger and network keys a reversal needs to undo a row.
+      name: '0003_host_transactions_adjustments',
+      async up(db: Kysely<unknown>) {
+        for (const column of ['original_rrn', 'cancelled_by', 'ledger_key', 'network_key']) {
+          await db.schema.alterTable('host_transactions').addColumn(column, 'text').execute();
+        }
+        await db.schema.alterTable('host_transactions').addColumn('refunded_minor', 'bigint', (column) => column.notNull().defaultTo(0)).execute();
+        await db.schema.createIndex('host_transactions_original_rrn_idx').on('host_transactions').column('original_rrn').execute();
+      },
+    },
   ],
 };

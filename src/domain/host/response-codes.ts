@@ -44,6 +44,14 @@ export const refusalCodes = {
   'amount-over-limit': '61',
   'currency-mismatch': '13',
   'mac-failure': 'A0',
+  /** Void / refund: no approved sale of this terminal (void) or merchant (refund) matches 37, 38, 61. */
+  'original-not-found': '25',
+  /** Void: the sale is already voided, reversed or refunded, or is not in the terminal's open batch. */
+  'original-not-voidable': '12',
+  /** Void: the amount is not the sale's; refund: more than what is left of the sale. */
+  'original-amount-mismatch': '13',
+  /** An original whose reversal the host recorded first: never approved afterwards. */
+  'reversed-before-original': '12',
   'internal-error': '96',
 } as const satisfies Record<string, HostResponseCode>;
 

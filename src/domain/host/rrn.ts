@@ -12,7 +12,9 @@ import { createHash } from 'node:crypto';
 export const RRN_DIGITS = 12;
 const RRN_MODULUS = 10n ** BigInt(RRN_DIGITS);
 
-export function rrnFor(terminalId: string, batch: string, trace: string): string {
-  const digest = createHash('sha256').update(`${terminalId}|${batch}|${trace}`).digest();
+export function rrnFor(terminalId: string, batch: string, trace: string, requestClass = '0200'): string {
+  // A 0400 reversal has its original's batch and trace: the class (or the tombstone's kind) tells their RRNs apart.
+  const identity = requestClass === '0200' ? `${terminalId}|${batch}|${trace}` : `${terminalId}|${batch}|${trace}|${requestClass}`;
+  const digest = createHash('sha256').update(identity).digest();
   return (digest.readBigUInt64BE(0) % RRN_MODULUS).toString().padStart(RRN_DIGITS, '0');
 }

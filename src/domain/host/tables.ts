@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * One row per request the host answered with a financial or network-management outcome that a
@@ -33,6 +33,16 @@ export interface HostTransactionsTable {
    * is told apart from a retransmission. Null for rows recorded before it existed.
    */
   request_fingerprint: Buffer | null;
+  /** Void, refund, reversal: the RRN of the row they refer to (the sale; for a reversal the original, when seen). */
+  original_rrn: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A sale: what refunds have given back of it (a void or reversal gives back all of it; see cancelled_by). */
+  refunded_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  /** A sale, void or refund undone as a whole: `void <rrn>` or `reversal <rrn>`; null while it stands. */
+  cancelled_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The idempotency key of the ledger entry this row posted, if it posted one. */
+  ledger_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The idempotency key the network was asked under, if it was asked. */
+  network_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface HostTables {

@@ -1,28 +1,47 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { HostTables, HostTransactionsTable } from './tables.js';
 
-export type NewHostTransaction = Omit<HostTransactionsTable, 'id'>;
+export type NewHostTransaction = Insertable<HostTransactionsTable>;
 
 /** The request class of a financial request: what a duplicate must match besides terminal, batch, trace. */
 export const FINANCIAL_REQUEST_CLASS = '0200';
+/** Refunds (0220) and reversals (0400) have classes of their own. */
+export const REFUND_REQUEST_CLASS = '0220';
+export const REVERSAL_REQUEST_CLASS = '0400';
+
+/**
+ * The kind of the row a reversal leaves under its original's key when the host never saw the
+ * original (reversal.ts): no reply to replay; an original arriving later is declined 12.
+ */
+export const REVERSED_UNSEEN_KIND = 'reversed-unseen';
+
+/** What a request is recorded under: a duplicate has the same. */
+export interface RecordKey {
+  readonly terminalId: string;
+  readonly batch: string;
+  readonly trace: string;
+  readonly requestClass: string;
+}
 
 export interface AnsweredRequest {
   readonly response: Buffer;
   readonly fingerprint: Buffer | undefined;
+  /** Absent for rows read by older callers; `reversed-unseen` marks a reversal's tombstone. */
+  readonly kind?: string;
 }
 
 /** The stored reply of an answered request, and the fingerprint of that request, if any. */
-export async function findAnswered(db: Kysely<HostTables>, key: { terminalId: string; batch: string; trace: string; requestClass: string }): Promise<AnsweredRequest | undefined> {
+export async function findAnswered(db: Kysely<HostTables>, key: RecordKey): Promise<AnsweredRequest | undefined> {
   const row = await db
     .selectFrom('host_transactions')
-    .select(['response', 'request_fingerprint'])
+    .select(['response', 'request_fingerprint', 'kind'])
     .where('terminal_id', '=', key.terminalId)
     .where('batch_number', '=', key.batch)
     .where('trace', '=', key.trace)
     .where('request_class', '=', key.requestClass)
     .executeTakeFirst();
   if (row === undefined) return undefined;
-  return { response: Buffer.from(row.response), fingerprint: row.request_fingerprint === null ? undefined : Buffer.from(row.request_fingerprint) };
+  return { response: Buffer.from(row.response), fingerprint: row.request_fingerprint === null ? undefined : Buffer.from(row.request_fingerprint), kind: row.kind };
 }
 
 /**
@@ -30,7 +49,7 @@ export async function findAnswered(db: Kysely<HostTables>, key: { terminalId: st
  * recorded: the unique constraint decides between racing duplicates (PostgreSQL makes the
  * second insert wait for the first to commit). Returns whether this one won.
  */
-export async function insertIfFirst(trx: Transaction<HostTables>, record: NewHostTransaction): Promise<boolean> {
+export async function insertIfFirst(trx: Transaction<HostTables> | Kysely<HostTables>, record: NewHostTransaction): Promise<boolean> {
   const inserted = await trx
     .insertInto('host_transactions')
     .values(record)

@@ -1,0 +1,74 @@
+import { BastionError } from '../../lib/errors/index.js';
+import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import type { Merchant } from '../merchants/index.js';
+import { terminalMayTransact, type Terminal } from '../terminals/index.js';
+import type { HostDependencies } from './deps.js';
+import { isSameTransaction, replayAnswer } from './duplicate.js';
+import { macOptionsOf, verifyRequestMac } from './mac-check.js';
+import { packPlain, packWithMac, replyFor } from './reply.js';
+import { refusalCodes } from './response-codes.js';
+import { refuseTerminal } from './refusal-event.js';
+import type { HostTables } from './tables.js';
+import { findAnswered, REVERSED_UNSEEN_KIND, type AnsweredRequest, type RecordKey } from './transaction-record.js';
+
+type Request = IsoMessage<UnionPayPosSpec>;
+
+/** A request that passed admission: its terminal and merchant, and the key it is recorded under. */
+export interface Admitted {
+  readonly terminal: Terminal;
+  readonly merchant: Merchant;
+  readonly key: RecordKey;
+}
+
+export type Admission = { readonly admitted: true; readonly value: Admitted } | { readonly admitted: false; readonly reply: Buffer };
+
+/**
+ * The steps every financial request takes before its own: identify the terminal (and its
+ * merchant), verify the MAC, require 11 and 60 (batch), and answer a duplicate of an answered
+ * request (terminal, batch, trace, `requestClass`) from the record. Refusals before the MAC is
+ * verified carry no MAC: the host cannot vouch for the working keys yet.
+ */
+export async function admit(deps: HostDependencies, request: Request, message: Buffer, requestClass: string): Promise<Admission> {
+  const terminalId = request.get(41) ?? '';
+  const terminal = await deps.terminals.findByTerminalId(terminalId);
+  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
+  const field60 = request.get(60);
+  const merchantId = request.get(42);
+  const decision = terminalMayTransact(terminal, merchant, {
+    today: deps.terminals.today(),
+    ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }),
+    ...(field60 === undefined ? {} : { batchNumberInRequest: field60.batchNumber }),
+  });
+  if (!decision.ok || terminal === undefined || merchant === undefined) return { admitted: false, reply: await refuseTerminal(deps, request, decision) };
+  if (!(await verifyRequestMac(deps, terminal, message, request.get(64)))) return { admitted: false, reply: packPlain(replyFor(request, refusalCodes['mac-failure'])) };
+  const trace = request.get(11);
+  const batch = field60?.batchNumber;
+  if (trace === undefined || batch === undefined) return { admitted: false, reply: await respond(deps, terminal, replyFor(request, refusalCodes['missing-field'])) };
+  const key: RecordKey = { terminalId, batch, trace, requestClass };
+  // One indexed read on the common path; the fingerprint is compared only when a row is found.
+  const answered = await findAnswered(deps.store.db<HostTables>(), key);
+  if (answered !== undefined) return { admitted: false, reply: await answerDuplicate(deps, terminal, request, answered) };
+  return { admitted: true, value: { terminal, merchant, key } };
+}
+
+/**
+ * A request whose key is already answered: the same transaction sent again gets the recorded
+ * reply (re-MAC'd under the current MAK), another transaction under the same key gets 94. A key
+ * a reversal reached first (a `reversed-unseen` row) is answered 12 and never approved.
+ */
+export async function answerDuplicate(deps: HostDependencies, terminal: Terminal, request: Request, answered: AnsweredRequest): Promise<Buffer> {
+  if (answered.kind === REVERSED_UNSEEN_KIND) return respond(deps, terminal, replyFor(request, refusalCodes['reversed-before-original']));
+  if (await isSameTransaction(deps, request, answered)) return replayAnswer(deps, terminal, answered);
+  return respond(deps, terminal, replyFor(request, refusalCodes['duplicate-transaction']));
+}
+
+export function terminalMak(terminal: Terminal) {
+  const mak = terminal.workingKeys?.mak;
+  if (mak === undefined) throw new BastionError('HOST_ERR_INTERNAL', 'a terminal that may transact has no MAK');
+  return mak;
+}
+
+/** A refusal after the MAC verified: MAC'd with the terminal's MAK, not recorded. */
+export async function respond(deps: HostDependencies, terminal: Terminal, reply: Request): Promise<Buffer> {
+  return packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
+}
