@@ -7,6 +7,7 @@ import { keysCommand } from './keys/command.js';
 import { merchantCommand } from './merchants/merchant-command.js';
 import { redactSensitive } from '../../lib/errors/index.js';
 import { processIo, type CliIo } from './io.js';
+import { receiptCommand } from './receipts/receipt-command.js';
 import { demoCommand, serveCommand } from './serve/serve-command.js';
 import { migrateCommand } from './store/migrate-command.js';
 import { terminalCommand } from './terminals/terminal-command.js';
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   program.addCommand(merchantCommand(io, setExit));
   program.addCommand(terminalCommand(io, setExit));
   program.addCommand(auditCommand(io, setExit));
+  program.addCommand(receiptCommand(io, setExit));
   program.addCommand(keysCommand(io, setExit));
   program.addCommand(cardsCommand(io, setExit));
   program.addCommand(serveCommand(io, setExit));

@@ -11,6 +11,7 @@ import { exitBadInput } from '../crypto/command.js';
 import type { CliIo } from '../io.js';
 import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
 import { dataDirFromEnvironment } from '../store/configured-store.js';
+import { addSignCommand, signAfterSale, signatureImageOf, signatureText, withSignatureOptions, type SignatureOptions } from './signature-commands.js';
 
 /**
  * `bastion terminal inject | sign-in | sale | balance`: the terminal simulator, a real client of
@@ -49,7 +50,7 @@ interface InjectOptions {
   readonly tlsServerName?: string;
 }
 
-interface CardOptions extends ConnectionOptions {
+interface CardOptions extends ConnectionOptions, SignatureOptions {
   readonly card?: string;
   readonly pin?: string;
   readonly entry?: string;
@@ -102,11 +103,13 @@ export function addSimulatorCommands(terminal: Command, io: CliIo, setExit: (cod
     });
   });
 
-  withCardOptions(terminal.command('sale').description('terminal simulator: a sale (0200, 000000) with a test card; prints the receipt'))
+  withSignatureOptions(withCardOptions(terminal.command('sale').description('terminal simulator: a sale (0200, 000000) with a test card; prints the receipt')))
     .option('--amount <yuan>', 'the amount in yuan, at most 2 decimals, e.g. 12.34 (required)')
     .action(async (options: CardOptions) => {
       await runSimulatorCommand(io, setExit, async () => transactAndPrint(options, 'sale'));
     });
+
+  addSignCommand(terminal, (work) => runSimulatorCommand(io, setExit, work), contextOf, exitDeclined);
 
   withCardOptions(terminal.command('balance').description('terminal simulator: a balance inquiry (0200, 310000) with a test card; prints the receipt')).action(async (options: CardOptions) => {
     await runSimulatorCommand(io, setExit, async () => transactAndPrint(options, 'balance-inquiry'));
@@ -118,8 +121,13 @@ async function transactAndPrint(options: CardOptions, kind: 'sale' | 'balance-in
   const amountMinor = kind === 'sale' ? parseAmountMinor(required(options.amount, '--amount')) : undefined;
   const card = findTestCard(required(options.card, '--card'));
   const entry = parseEntryMethod(options.entry, card);
+  // A signature file is checked before the sale, not found wanting after the approval.
+  if (kind === 'sale' && (options.sign === true || options.signature !== undefined)) signatureImageOf(options, '000000');
   const receipt = await transact(context, { kind, card, entry, ...(amountMinor === undefined ? {} : { amountMinor }), ...(options.pin === undefined ? {} : { pin: options.pin }) });
-  return { output: options.json === true ? toJsonLine(receiptJson(receipt)) : formatReceipt(receipt), exitCode: receipt.approved ? 0 : exitDeclined };
+  const printed = options.json === true ? toJsonLine(receiptJson(receipt)) : formatReceipt(receipt);
+  const signed = kind === 'sale' ? await signAfterSale(context, receipt, options) : undefined;
+  if (signed === undefined) return { output: printed, exitCode: receipt.approved ? 0 : exitDeclined };
+  return { output: printed + (options.json === true ? toJsonLine({ signature: signed }) : signatureText(signed)), exitCode: signed.stored ? 0 : exitDeclined };
 }
 
 function inject(options: InjectOptions): { output: string; exitCode: number } {
