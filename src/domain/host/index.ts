@@ -1,5 +1,5 @@
 /** The host's transaction pipeline: sign-in, sign-out, balance inquiry and sale behind the channel. */
-export { HostPipeline } from './pipeline.js';
+export { HostPipeline, type HostAnswer } from './pipeline.js';
 export { FEE_REVENUE_ACCOUNT, SALE_AMOUNT_MAX_MINOR_DEFAULT, SCHEME_RECEIVABLE_ACCOUNT, type HostDependencies, type HostLogger, type HostReply, type HostRequest } from './deps.js';
 export { hostMigrations } from './migrations.js';
 export { hostResponseCodes, refusalCodes, isHostResponseCode, type HostRefusal, type HostResponseCode } from './response-codes.js';

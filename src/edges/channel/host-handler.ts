@@ -1,4 +1,4 @@
-import type { HostPipeline } from '../../domain/host/index.js';
+import type { HostAnswer, HostPipeline } from '../../domain/host/index.js';
 import type { ChannelHandler } from './handler.js';
 
 /** What one request through the pipeline looked like, for metrics: no field values, no card data. */
@@ -17,17 +17,18 @@ export type HostExchangeObserver = (exchange: HostExchange) => void;
 /**
  * Wires the host pipeline (domain) to the terminal channel (edge): the domain cannot import the
  * channel's handler contract, so this adapter hands each well-formed request's bytes and decoding
- * to the pipeline and its reply back to the channel. No reply means none is sent. An optional
+ * to the pipeline and its reply (with the header's processing requirement) back to the channel. No reply means none is sent. An optional
  * observer sees each exchange (the `/metrics` endpoint counts replies and latency with it).
  */
 export function hostChannelHandler(pipeline: HostPipeline, observer?: HostExchangeObserver): ChannelHandler {
   return {
     async handle(request) {
       const startedAt = process.hrtime.bigint();
-      let reply: Buffer | undefined;
+      let answer: HostAnswer | undefined;
       try {
-        reply = await pipeline.handle({ message: request.message, unpacked: request.unpacked });
+        answer = await pipeline.respond({ message: request.message, unpacked: request.unpacked });
       } finally {
+        const reply = answer?.reply;
         if (observer !== undefined) {
           try {
             observer({ requestMti: request.unpacked.mti, reply, durationSeconds: Number(process.hrtime.bigint() - startedAt) / 1e9 });
@@ -36,7 +37,7 @@ export function hostChannelHandler(pipeline: HostPipeline, observer?: HostExchan
           }
         }
       }
-      return reply === undefined ? undefined : { reply };
+      return answer === undefined ? undefined : { reply: answer.reply, processingRequirement: answer.processingRequirement };
     },
   };
 }

@@ -18,6 +18,8 @@ export interface ExchangeOptions {
   readonly timeoutMs?: number;
   /** UnionPay header: application type 0x61 after a chip read, 0x60 otherwise. */
   readonly header: UnionPayHeader;
+  /** Told the reply's header (its processing-requirement nibble says what the host wants next). */
+  readonly onReplyHeader?: (header: UnionPayHeader) => void;
 }
 
 /**
@@ -60,7 +62,9 @@ export async function exchangeWithHost(address: SimulatorHostAddress, message: B
       const body = frames[0];
       if (body === undefined) return;
       try {
-        finish({ reply: Buffer.from(decodeFrameBody(body).message) });
+        const decoded = decodeFrameBody(body);
+        options.onReplyHeader?.(decoded.header);
+        finish({ reply: Buffer.from(decoded.message) });
       } catch (error) {
         finish({ error: new BastionError('SIM_ERR_RESPONSE', 'the host reply frame is malformed (length, TPDU or header)', { cause: codeOf(error) }) });
       }
