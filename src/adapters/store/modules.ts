@@ -6,6 +6,7 @@ import { terminalsMigrations } from '../../domain/terminals/terminal-migrations.
 import { emvParamsMigrations } from '../../domain/emv-params/migrations.js';
 import { hostMigrations } from '../../domain/host/migrations.js';
 import { ledgerMigrations } from '../../domain/ledger/migrations.js';
+import { settlementMigrations } from '../../domain/settlement/migrations.js';
 import type { ModuleMigrations } from '../../ports/store.js';
 import { issuerSimulatorMigrations } from '../network/issuer-simulator/migrations.js';
 
@@ -21,6 +22,7 @@ export const storeModules: readonly ModuleMigrations[] = [
   cardDataMigrations,
   issuerSimulatorMigrations,
   hostMigrations,
+  settlementMigrations,
   eSignatureMigrations,
   emvParamsMigrations,
 ];

@@ -3,9 +3,9 @@ import type { NetworkPort } from '../../ports/network.js';
 import type { Store } from '../../ports/store.js';
 import type { AuditLog } from '../audit/index.js';
 import type { PanVault } from '../card-data/index.js';
-import type { EmvParamService } from '../emv-params/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MerchantService } from '../merchants/index.js';
+import type { SettlementService } from '../settlement/index.js';
 import type { TerminalService } from '../terminals/index.js';
 
 /** The most a single sale may be, unless configured: 1,000,000.00 in a 2-decimal currency. */
@@ -36,14 +36,14 @@ export interface HostDependencies {
   readonly ledger: LedgerService;
   readonly panVault: PanVault;
   readonly audit: AuditLog;
+  /** Terminal batches: settlement (0500) and batch upload (0320). */
+  readonly settlement: SettlementService;
   readonly clock: () => bigint;
   readonly saleAmountMaxMinor?: bigint;
   /** MAC failures in a row that lock the terminal (TerminalService's default when absent). */
   readonly macFailuresLockAfter?: number;
   /** Unexpected failures go here, as an error code and no card data. */
   readonly logger?: HostLogger;
-  /** CAPKs and AIDs for the parameter download (60.3 370–372, 380–382); without it those requests are answered 12. */
-  readonly emvParams?: EmvParamService;
 }
 
 /** What the host needs of a request: the bytes as received and their decoding. */

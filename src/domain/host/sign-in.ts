@@ -11,8 +11,9 @@ const batchPattern = /^(?!000000)\d{6}$/;
 /**
  * Sign-in (0800): fresh working keys under the TMK, kept under the LMK for the terminal, and
  * field 62 = PIK(16) + KCV(4) + MAK(8 + 8 zero bytes) + KCV(4) + TDK(16) + KCV(4). The terminal's
- * batch becomes 60.2 of the request. A sign-in carries no MAC (there is no MAK yet), and its
- * reply carries none either; the KCVs are the terminal's check.
+ * batch becomes 60.2 of the request, unless that batch is one the host has settled. A sign-in
+ * carries no MAC (there is no MAK yet), and its reply carries none either; the KCVs are the
+ * terminal's check.
  */
 export async function signIn(deps: HostDependencies, request: IsoMessage<UnionPayPosSpec>): Promise<Buffer> {
   const terminal = await deps.terminals.findByTerminalId(request.get(41) ?? '');
@@ -22,7 +23,10 @@ export async function signIn(deps: HostDependencies, request: IsoMessage<UnionPa
   if (!decision.ok || terminal?.tmk === undefined) return refuseTerminal(deps, request, decision);
   const field60 = request.get(60);
   const requested = field60?.batchNumber;
-  const batch = requested !== undefined && batchPattern.test(requested) ? requested : terminal.batchNumber;
+  // A batch the host has settled takes no more transactions: a terminal that asks for it again
+  // (say, restored from an old state) is given the batch the host holds, which it adopts from 60.2.
+  const reopens = requested !== undefined && requested !== terminal.batchNumber && (await deps.settlement.isBatchClosed(terminal.terminalId, requested));
+  const batch = requested !== undefined && batchPattern.test(requested) && !reopens ? requested : terminal.batchNumber;
   const keys = await deps.hsm.generateWorkingKeys(terminal.tmk);
   // The keys and their audit row commit together: keys nobody recorded never reach a terminal,
   // and a failure leaves the terminal on its old keys (answered 96 by the pipeline).

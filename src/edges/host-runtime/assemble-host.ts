@@ -3,9 +3,9 @@ import { IssuerSimulator } from '../../adapters/network/issuer-simulator/index.j
 import { AuditLog } from '../../domain/audit/index.js';
 import { PanVault } from '../../domain/card-data/index.js';
 import { HostPipeline } from '../../domain/host/index.js';
-import { EmvParamService } from '../../domain/emv-params/index.js';
 import { LedgerService } from '../../domain/ledger/index.js';
 import { MerchantService } from '../../domain/merchants/index.js';
+import { SettlementService } from '../../domain/settlement/index.js';
 import { TerminalService } from '../../domain/terminals/index.js';
 import type { HsmPort } from '../../ports/hsm.js';
 import type { Store } from '../../ports/store.js';
@@ -69,7 +69,7 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
   const terminals = new TerminalService(store, merchants, { clock, ...timeZone });
   const ledger = new LedgerService(store, clock);
   const audit = new AuditLog({ store, clock, chainKey: options.auditChainKey });
-  const emvParams = new EmvParamService(store, { clock });
+  const settlement = new SettlementService(store);
   const hostLogger = logger.child({ area: 'host' });
   const pipeline = new HostPipeline({
     store,
@@ -82,7 +82,7 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
     ledger,
     panVault,
     audit,
-    emvParams,
+    settlement,
     clock,
     logger: { error: (fields, message) => { hostLogger.error(fields, message); } },
     ...(settings.saleAmountMaxMinor === undefined ? {} : { saleAmountMaxMinor: settings.saleAmountMaxMinor }),

@@ -7,6 +7,7 @@ import { assertPin, readTrack2, type EntryMethod } from './card-reader.js';
 import { nextCardAtc } from './card-atc.js';
 import { chipRequest, verifyIssuerAuthentication, type ChipRequestData } from './chip.js';
 import { exchangeWithHost } from './client.js';
+import { appendToJournal } from './journal.js';
 import { acquireTerminalLock } from './lock.js';
 import { financialRequest, nextTrace, packPlain, packWithMac, signInRequest, traceField, type FinancialKind } from './messages.js';
 import { maskPan, parseBalanceField, responseMeaning, type Receipt } from './receipt.js';
@@ -154,7 +155,10 @@ export async function transact(context: SimulatorContext, input: TransactionInpu
       const packed = packWithMac(request, mak, state.macVariant);
       const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packed, { header: headerFor(chipRead), ...timeoutOf(context) });
       const reply = checkReply(request, replyBytes, { mak, macVariant: state.macVariant, macRequiredForApproval: true });
-      return receiptOf(state, input, { trace, amountMinor, dateTime: localTime.display, reply, chip });
+      const receipt = receiptOf(state, input, { trace, amountMinor, dateTime: localTime.display, reply, chip });
+      // The terminal's log of its batch (journal.ts): what settlement totals and uploads.
+      if (receipt.approved && input.kind === 'sale') appendToJournal(context.dataDir, state.terminalId, state.batchNumber, { kind: 'sale', trace: receipt.trace, amountMinor: amountMinor.toString(), card: card.profile, entry, ...(receipt.rrn === undefined ? {} : { rrn: receipt.rrn }) });
+      return receipt;
     } finally {
       pik.fill(0);
       mak.fill(0);

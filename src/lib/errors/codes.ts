@@ -171,6 +171,10 @@ export const errorCodes = {
   HOST_ERR_DUPLICATE: 'a duplicate request lost the race to record its answer, yet the first answer is not recorded',
   HOST_ERR_INTERNAL: 'an unexpected failure in the host pipeline; the terminal is answered 96 and the log carries no card data',
 
+  // Settlement (terminal batches: 0500 settlement and 0320 batch upload)
+  SETTLEMENT_ERR_STATE: 'a batch upload record came for a batch that is not waiting for one (open, or closed meanwhile)',
+  SETTLEMENT_ERR_CORRUPT: 'a stored settlement batch row is not valid: the store was altered outside Bastion',
+
   // Terminal simulator (bastion terminal sign-in / sale / balance)
   SIM_ERR_ARGUMENT: 'a terminal simulator argument is malformed: terminal id, amount, PIN, entry mode, host address or component',
   SIM_ERR_NOT_PROVISIONED: 'the simulated terminal has no key file in this data directory: its TMK was never injected',
@@ -185,6 +189,7 @@ export const errorCodes = {
   SIM_ERR_KCV_MISMATCH: 'a working key from sign-in does not match its check value, so the terminal refused to install it',
   SIM_ERR_ARPC: 'the issuer authentication (ARPC) in the reply does not verify for the card',
   SIM_ERR_PARAMS: 'a parameter download reply is not what the terminal asked for, or a downloaded CAPK does not match its checksum; nothing was saved',
+  SIM_ERR_JOURNAL: 'the simulated terminal journal (its transactions of the current batch) is malformed, or for another terminal',
 
   // Electronic signatures (uploaded after a sale, printed on the receipt)
   ESIG_ERR_FORMAT: 'an electronic-signature upload (field 62 of the 0820) is malformed or out of bounds: a tag missing, a part or size outside its range',
