@@ -3,6 +3,7 @@ import type { NetworkPort } from '../../ports/network.js';
 import type { Store } from '../../ports/store.js';
 import type { AuditLog } from '../audit/index.js';
 import type { PanVault } from '../card-data/index.js';
+import type { EmvParamService } from '../emv-params/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { MerchantService } from '../merchants/index.js';
 import type { SettlementService } from '../settlement/index.js';
@@ -44,6 +45,8 @@ export interface HostDependencies {
   readonly macFailuresLockAfter?: number;
   /** Unexpected failures go here, as an error code and no card data. */
   readonly logger?: HostLogger;
+  /** CAPKs and AIDs for the parameter download (60.3 370–372, 380–382); without it those requests are answered 12. */
+  readonly emvParams?: EmvParamService;
 }
 
 /** What the host needs of a request: the bytes as received and their decoding. */

@@ -3,6 +3,7 @@ import type { HostDependencies } from './deps.js';
 import { ECHO_TEST_NETWORK_CODE, echoTest } from './echo-test.js';
 import { batchUpload } from './batch-upload.js';
 import { financial } from './financial.js';
+import { aidDownload, aidEnd, aidQuery, capkDownload, capkEnd, capkQuery, paramNetworkCodes } from './param-download.js';
 import { SIGNATURE_UPLOAD_NETWORK_CODE, SIGNATURE_UPLOAD_TYPE_CODE, signatureUpload } from './signature-upload.js';
 import { SETTLEMENT_NETWORK_CODE, settlement } from './settlement.js';
 import { signIn, signOut } from './sign-in.js';
@@ -34,6 +35,13 @@ export const hostRoutes: readonly HostRoute[] = [
   { name: 'sign-out', mti: '0820', networkCode: '002', handle: signOut },
   { name: 'echo-test', mti: '0820', networkCode: ECHO_TEST_NETWORK_CODE, handle: echoTest },
   { name: 'signature-upload', mti: '0820', typeCode: SIGNATURE_UPLOAD_TYPE_CODE, networkCode: SIGNATURE_UPLOAD_NETWORK_CODE, handle: signatureUpload },
+  // Parameter download (docs/protocol.md): queries are 0820, downloads and end messages 0800.
+  { name: 'capk-query', mti: '0820', networkCode: paramNetworkCodes.capkQuery, handle: capkQuery },
+  { name: 'aid-query', mti: '0820', networkCode: paramNetworkCodes.aidQuery, handle: aidQuery },
+  { name: 'capk-download', mti: '0800', networkCode: paramNetworkCodes.capkDownload, handle: capkDownload },
+  { name: 'capk-download-end', mti: '0800', networkCode: paramNetworkCodes.capkEnd, handle: capkEnd },
+  { name: 'aid-download', mti: '0800', networkCode: paramNetworkCodes.aidDownload, handle: aidDownload },
+  { name: 'aid-download-end', mti: '0800', networkCode: paramNetworkCodes.aidEnd, handle: aidEnd },
   // Terminals differ in 60.3 of a sign-in (001 single-length keys, 003 double-length, 004 with a
   // TDK); the host always answers in the 004 layout, which those terminals take as well.
   { name: 'sign-in', mti: '0800', handle: signIn },

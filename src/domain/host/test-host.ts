@@ -15,6 +15,7 @@ import type { Store } from '../../ports/store.js';
 import { AuditLog, verifyAuditLog } from '../audit/index.js';
 import { testChainKey } from '../audit/test-audit.js';
 import { PanVault } from '../card-data/index.js';
+import { EmvParamService } from '../emv-params/index.js';
 import { LedgerService } from '../ledger/index.js';
 import { MerchantService } from '../merchants/index.js';
 import { SettlementService } from '../settlement/index.js';
@@ -39,6 +40,8 @@ export interface HostFixture {
   readonly merchants: MerchantService;
   readonly ledger: LedgerService;
   readonly audit: AuditLog;
+  /** Empty until a test imports a parameter set: until then no reply asks for a download. */
+  readonly emvParams: EmvParamService;
   readonly settlement: SettlementService;
   readonly server: ChannelServer;
   readonly address: ChannelAddress;
@@ -51,7 +54,7 @@ export interface HostFixture {
   close(options?: { readonly auditIntact?: boolean }): Promise<void>;
 }
 
-export async function openHost(database: TestDatabase, options: { saleAmountMaxMinor?: bigint; macFailuresLockAfter?: number; logger?: HostLogger } = {}): Promise<HostFixture> {
+export async function openHost(database: TestDatabase, options: { saleAmountMaxMinor?: bigint; macFailuresLockAfter?: number; logger?: HostLogger; paramPageBytesMax?: number } = {}): Promise<HostFixture> {
   const store = await database.open(storeModules);
   const hsm = testHsm();
   const clock = testClock();
@@ -68,14 +71,15 @@ export async function openHost(database: TestDatabase, options: { saleAmountMaxM
   const ledger = new LedgerService(store, clock.now);
   const audit = new AuditLog({ store, clock: clock.now, chainKey: testChainKey });
   const panVault = await PanVault.open({ store, hsm, clock: clock.now });
+  const emvParams = new EmvParamService(store, { clock: clock.now, ...(options.paramPageBytesMax === undefined ? {} : { pageBytesMax: options.paramPageBytesMax }) });
   const settlement = new SettlementService(store);
   const pipeline = new HostPipeline({
-    store, hsm, network: simulator, zonePinKey: simulator.zonePinKey(), zoneDataKey: simulator.zoneDataKey(), terminals, merchants, ledger, panVault, audit, settlement, clock: clock.now, ...options,
+    store, hsm, network: simulator, zonePinKey: simulator.zonePinKey(), zoneDataKey: simulator.zoneDataKey(), terminals, merchants, ledger, panVault, audit, settlement, clock: clock.now, emvParams, ...options,
   });
   const server = new ChannelServer({ handler: hostChannelHandler(pipeline) });
   const address = await server.start({ host: '127.0.0.1', port: 0 });
   return {
-    store, hsm, clock, terminals, merchants, ledger, audit, settlement, server, address, tmk,
+    store, hsm, clock, terminals, merchants, ledger, audit, emvParams, settlement, server, address, tmk,
     async close(closeOptions = {}) {
       try {
         await server.stop();

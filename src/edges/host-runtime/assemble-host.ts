@@ -3,6 +3,7 @@ import { IssuerSimulator } from '../../adapters/network/issuer-simulator/index.j
 import { AuditLog } from '../../domain/audit/index.js';
 import { PanVault } from '../../domain/card-data/index.js';
 import { HostPipeline } from '../../domain/host/index.js';
+import { EmvParamService } from '../../domain/emv-params/index.js';
 import { LedgerService } from '../../domain/ledger/index.js';
 import { MerchantService } from '../../domain/merchants/index.js';
 import { SettlementService } from '../../domain/settlement/index.js';
@@ -70,6 +71,7 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
   const ledger = new LedgerService(store, clock);
   const audit = new AuditLog({ store, clock, chainKey: options.auditChainKey });
   const settlement = new SettlementService(store);
+  const emvParams = new EmvParamService(store, { clock });
   const hostLogger = logger.child({ area: 'host' });
   const pipeline = new HostPipeline({
     store,
@@ -82,6 +84,7 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
     ledger,
     panVault,
     audit,
+    emvParams,
     settlement,
     clock,
     logger: { error: (fields, message) => { hostLogger.error(fields, message); } },
