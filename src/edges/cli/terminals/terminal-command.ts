@@ -3,6 +3,7 @@ import { TERMINAL_LIST_LIMIT_DEFAULT, validateMacVariant, type Terminal } from '
 import type { KeyUnderLmk } from '../../../ports/hsm.js';
 import type { CliIo } from '../io.js';
 import { formatTable, requiredOption, runWithServices, toJsonLine, wholeNumberOption } from '../merchants/services.js';
+import { addSettleCommand } from './settle-command.js';
 import { addSimulatorCommands } from './simulator-commands.js';
 import { addTmkCommand } from './tmk-command.js';
 
@@ -81,6 +82,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
     });
   addTmkCommand(terminal, io, setExit);
   addSimulatorCommands(terminal, io, setExit);
+  addSettleCommand(terminal, io, setExit);
   return terminal;
 }
 

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { BastionError, isBastionError, type ErrorCode } from '../../../lib/errors/index.js';
+import { formatAmountMinor, parseAmountMinor } from '../../terminal-simulator/amount.js';
+import { EXCHANGE_TIMEOUT_MS_DEFAULT, EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
+import { settleTerminal, type SettlementOutcome } from '../../terminal-simulator/settle.js';
+import { exitBadInput } from '../crypto/command.js';
+import type { CliIo } from '../io.js';
+import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
+import { dataDirFromEnvironment } from '../store/configured-store.js';
+import { exitDeclined, exitNoTrustedAnswer } from './simulator-commands.js';
+
+interface SettleOptions {
+  readonly tid?: string;
+  readonly host?: string;
+  readonly port?: string;
+  readonly timeoutMs?: string;
+  readonly skew?: string;
+  readonly json?: boolean;
+}
+
+const untrustedAnswerCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SIM_ERR_CONNECT', 'SIM_ERR_TIMEOUT', 'SIM_ERR_RESPONSE', 'SIM_ERR_RESPONSE_MAC']);
+
+/**
+ * `bastion terminal settle --tid …`: the simulated terminal settles its batch (0500 with the
+ * journal's totals), uploads the batch when the host says it does not balance (0320s, then the
+ * end message) and moves to the next batch. `--skew <yuan>` adds to the debit total it claims,
+ * to show the unbalanced path. Exit status as the other simulator commands: 0 settled, 3 declined,
+ * 4 no trustworthy answer, 2 other coded errors.
+ */
+export function addSettleCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
+  terminal
+    .command('settle')
+    .description('terminal simulator: settle the current batch (0500), upload it if the host does not balance (0320), then start the next batch')
+    .option('--tid <id>', 'terminal id, field 41 (required)')
+    .option('--host <host>', "the host channel's address (default: the key file's)")
+    .option('--port <port>', "the host channel's port (default: the key file's)")
+    .option('--timeout-ms <ms>', `how long to wait for each reply, 1 to ${EXCHANGE_TIMEOUT_MS_MAX} (default ${EXCHANGE_TIMEOUT_MS_DEFAULT})`)
+    .option('--skew <yuan>', 'claim this much more in the debit total than the journal holds, to make the settlement not balance (e.g. 0.01)')
+    .option('--json', 'print one JSON line instead of the summary')
+    .action(async (options: SettleOptions) => {
+      try {
+        const outcome = await settleTerminal(
+          {
+            dataDir: dataDirFromEnvironment(),
+            terminalId: requiredTid(options.tid),
+            timeZone: timeZoneFromEnvironment(),
+            ...(options.host === undefined ? {} : { host: options.host }),
+            ...(options.port === undefined ? {} : { port: wholeNumber(options.port, '--port', 65_535) }),
+            ...(options.timeoutMs === undefined ? {} : { timeoutMs: wholeNumber(options.timeoutMs, '--timeout-ms', EXCHANGE_TIMEOUT_MS_MAX) }),
+          },
+          options.skew === undefined ? {} : { skewMinor: parseAmountMinor(options.skew) },
+        );
+        io.stdout(options.json === true ? toJsonLine(outcomeJson(outcome)) : settlementText(outcome));
+        setExit(outcome.nextBatchNumber === undefined ? exitDeclined : 0);
+      } catch (error) {
+        if (isBastionError(error)) {
+          io.stderr(`error ${error.code}: ${error.message}\n`);
+          setExit(untrustedAnswerCodes.has(error.code) ? exitNoTrustedAnswer : exitBadInput);
+        } else {
+          io.stderr('error CLI_ERR_INTERNAL: internal error\n');
+          setExit(1);
+        }
+      }
+    });
+}
+
+function requiredTid(tid: string | undefined): string {
+  if (tid === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', '--tid is required', { argument: '--tid' });
+  return tid;
+}
+
+function wholeNumber(text: string, flag: string, max: number): number {
+  const value = /^\d{1,6}$/.test(text) ? Number(text) : 0;
+  if (value < 1 || value > max) throw new BastionError('SIM_ERR_ARGUMENT', `${flag} must be a whole number from 1 to ${max}`, { argument: flag });
+  return value;
+}
+
+function outcomeJson(outcome: SettlementOutcome): Record<string, unknown> {
+  const { claimed, ...rest } = outcome;
+  return { ...rest, claimed: { debitAmountMinor: claimed.debitAmountMinor.toString(), debitCount: Number(claimed.debitCount), creditAmountMinor: claimed.creditAmountMinor.toString(), creditCount: Number(claimed.creditCount) } };
+}
+
+function settlementText(outcome: SettlementOutcome): string {
+  const { claimed } = outcome;
+  const totals = `debit ${claimed.debitCount.toString()} for ¥${formatAmountMinor(claimed.debitAmountMinor)}, credit ${claimed.creditCount.toString()} for ¥${formatAmountMinor(claimed.creditAmountMinor)}`;
+  if (outcome.nextBatchNumber === undefined) return `terminal ${outcome.terminalId}: settlement of batch ${outcome.batchNumber} DECLINED, ${outcome.responseCode} ${outcome.responseMeaning} (trace ${outcome.trace}); the batch stays open\n`;
+  const result = outcome.balanced
+    ? 'balanced: host and terminal totals agree'
+    : `NOT balanced: the terminal uploaded ${outcome.uploadedCount} transaction(s) in ${outcome.uploadMessages - 1} message(s) and the host recorded any differences`;
+  return `terminal ${outcome.terminalId}: batch ${outcome.batchNumber} settled (trace ${outcome.trace}), ${totals}; ${result}\nbatch ${outcome.batchNumber} closed; next batch ${outcome.nextBatchNumber}\n`;
+}
