@@ -44,7 +44,7 @@ describe.each(databases)('parameter download by the terminal simulator over TCP 
     let nibble = -1;
     const request = new IsoMessage(unionPayPosSpec, '0820', { 11: '999999', 41: terminalId, 42: MERCHANT_ID, 60: { typeCode: '00', batchNumber: '000001', networkCode: '301' } });
     await exchangeWithHost(host.address, packPlain(request), {
-      header: { applicationType: ApplicationType.Ic, softwareVersion: 0x31, terminalStatus: TerminalStatus.Normal, processingRequirement: 0, subVersion: 0x310000 },
+      header: { applicationType: ApplicationType.Ic, softwareVersion: 0x31, terminalStatus: TerminalStatus.Normal, processingRequirement: ProcessingRequirement.None, subVersion: 0x310000 },
       timeoutMs: TEST_TIMEOUT_MS,
       onReplyHeader: (header) => {
         nibble = header.processingRequirement;
@@ -120,7 +120,7 @@ describe.each(databases)('parameter download by the terminal simulator over TCP 
     await signInTerminal(context);
     const send = async (networkCode: string, field62: Buffer) => {
       const request = new IsoMessage(unionPayPosSpec, '0800', { 11: '888888', 41: TERMINAL_ID, 42: MERCHANT_ID, 60: { typeCode: '00', batchNumber: '000001', networkCode }, 62: field62 });
-      const header = { applicationType: ApplicationType.Ic, softwareVersion: 0x31, terminalStatus: TerminalStatus.Normal, processingRequirement: 0, subVersion: 0x310000 };
+      const header = { applicationType: ApplicationType.Ic, softwareVersion: 0x31, terminalStatus: TerminalStatus.Normal, processingRequirement: ProcessingRequirement.None, subVersion: 0x310000 };
       return simulatorCodec.unpack(await exchangeWithHost(host.address, packPlain(request), { header, timeoutMs: TEST_TIMEOUT_MS }));
     };
     const unknown = await send('370', unionPayEncodeCapkDownloadRequest({ rid: Buffer.from('A000000003', 'hex'), index: 0x99 }));
