@@ -24,13 +24,16 @@ export function requestFingerprint(request: Request, panId: string | undefined):
 /**
  * Whether `request` is the transaction `answered` recorded. Only the duplicate path pays for
  * this (reading the card, one keyed look-up in the PAN vault, no write): a first request never
- * comes here. A card the vault has never seen cannot be the recorded one. A row from before
+ * comes here. A card the vault has never seen cannot be the recorded one; a request without a
+ * card is compared as fingerprinted without one. A row from before
  * fingerprints were kept is taken as a match, as the host did then.
  */
 export async function isSameTransaction(deps: HostDependencies, request: Request, answered: AnsweredRequest): Promise<boolean> {
   if (answered.fingerprint === undefined) return true;
   const card = readCardInput(request);
-  const panId = card === undefined ? undefined : await deps.panVault.find(card.pan);
+  // A request without a card (a 0400 reversal) was fingerprinted without one.
+  if (card === undefined) return requestFingerprint(request, undefined).equals(answered.fingerprint);
+  const panId = await deps.panVault.find(card.pan);
   if (panId === undefined) return false;
   return requestFingerprint(request, panId).equals(answered.fingerprint);
 }

@@ -150,9 +150,10 @@ describe.each(databases)('host pipeline over real TCP on $name', (database) => {
 
   it('answers a message type it does not handle with 12, and unreadable card data with 14', async () => {
     await terminal.signIn();
-    const reversal = codec.unpack(terminal.sale(testCard('approve-chip-pin')));
-    reversal.mti = '0400';
-    expect((await terminal.exchange(terminal.withMac(reversal))).get(39)).toBe('12');
+    // 0600 (an administrative request) is not a message the host answers.
+    const unhandled = codec.unpack(terminal.sale(testCard('approve-chip-pin')));
+    unhandled.mti = '0600';
+    expect((await terminal.exchange(terminal.withMac(unhandled))).get(39)).toBe('12');
     const noCard = codec.unpack(terminal.sale(testCard('approve-magstripe')));
     noCard.delete(35);
     expect((await terminal.exchange(terminal.withMac(noCard))).get(39)).toBe('14');

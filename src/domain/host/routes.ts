@@ -3,10 +3,13 @@ import type { HostDependencies } from './deps.js';
 import { ECHO_TEST_NETWORK_CODE, echoTest } from './echo-test.js';
 import { batchUpload } from './batch-upload.js';
 import { financial } from './financial.js';
+import { refund } from './refund.js';
+import { reversal } from './reversal.js';
 import { aidDownload, aidEnd, aidQuery, capkDownload, capkEnd, capkQuery, paramNetworkCodes } from './param-download.js';
 import { SIGNATURE_UPLOAD_NETWORK_CODE, SIGNATURE_UPLOAD_TYPE_CODE, signatureUpload } from './signature-upload.js';
 import { SETTLEMENT_NETWORK_CODE, settlement } from './settlement.js';
 import { signIn, signOut } from './sign-in.js';
+import { voidSale } from './void.js';
 
 type Request = IsoMessage<UnionPayPosSpec>;
 
@@ -45,7 +48,11 @@ export const hostRoutes: readonly HostRoute[] = [
   // Terminals differ in 60.3 of a sign-in (001 single-length keys, 003 double-length, 004 with a
   // TDK); the host always answers in the 004 layout, which those terminals take as well.
   { name: 'sign-in', mti: '0800', handle: signIn },
+  { name: 'void', mti: '0200', processingCode: '200000', typeCode: '23', handle: voidSale },
   { name: 'financial', mti: '0200', handle: financial },
+  { name: 'refund', mti: '0220', processingCode: '200000', typeCode: '25', handle: refund },
+  // A reversal copies its original's 3 and 60.1: every 0400 is one route (reversal.ts reads the class).
+  { name: 'reversal', mti: '0400', handle: reversal },
   { name: 'settlement', mti: '0500', networkCode: SETTLEMENT_NETWORK_CODE, handle: settlement },
   { name: 'batch-upload', mti: '0320', handle: batchUpload },
 ];

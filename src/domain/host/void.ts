@@ -1,0 +1,107 @@
+import { BastionError } from '../../lib/errors/index.js';
+import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import { admit, respond, terminalMak, type Admitted } from './admission.js';
+import { maskedPan, readCardInput } from './card-input.js';
+import type { HostDependencies } from './deps.js';
+import { macOptionsOf } from './mac-check.js';
+import { findOriginal, isStandingSale, undoPostingsOf, type OriginalRow } from './originals.js';
+import { ledgerKeyOf, networkKeyOf, recordAnswer } from './record.js';
+import { packWithMac, replyFor } from './reply.js';
+import { refusalCodes } from './response-codes.js';
+import { rrnFor } from './rrn.js';
+import type { HostTables } from './tables.js';
+import { FINANCIAL_REQUEST_CLASS } from './transaction-record.js';
+
+type Request = IsoMessage<UnionPayPosSpec>;
+
+/**
+ * Whether a void may still touch `original`: only in the terminal's current batch (60.2 of the
+ * void). Settlement closes batches; its `batchClosed(terminal, batch)` check belongs here too.
+ */
+function batchOpenForVoid(original: OriginalRow, admitted: Admitted): boolean {
+  return original.batch_number === admitted.key.batch;
+}
+
+/**
+ * A void (0200, 3 = 200000, 60.1 = 23) of a sale in the terminal's open batch, matched by 61
+ * (original batch + trace) on this terminal, 37 (RRN), 38 (auth code), the card (PAN vault id)
+ * and 4 (the sale's amount). The network releases the funds; the sale's ledger entry is undone
+ * by a new entry (fee included, docs/protocol.md) and the sale is marked voided, in the
+ * transaction that records the void. Refusals (25, 12, 13) are not recorded.
+ */
+export async function voidSale(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
+  const admission = await admit(deps, request, message, FINANCIAL_REQUEST_CLASS);
+  if (!admission.admitted) return admission.reply;
+  const admitted = admission.value;
+  const { terminal, key } = admitted;
+  const refuse = (reason: keyof typeof refusalCodes): Promise<Buffer> => respond(deps, terminal, replyFor(request, refusalCodes[reason]));
+  const field61 = request.get(61);
+  const originalRrn = request.get(37);
+  const originalAuthCode = request.get(38);
+  const amountText = request.get(4);
+  if (field61?.originalBatch === undefined || field61.originalTrace === undefined || originalRrn === undefined || originalAuthCode === undefined || amountText === undefined) return refuse('missing-field');
+  const card = readCardInput(request);
+  if (card === undefined) return refuse('card-data-unreadable');
+
+  const original = await findOriginal(deps.store.db<HostTables>(), { terminalId: key.terminalId, batch: field61.originalBatch, trace: field61.originalTrace, requestClass: FINANCIAL_REQUEST_CLASS });
+  if (original === undefined || original.kind !== 'sale' || original.response_code !== '00' || original.rrn !== originalRrn || original.auth_code !== originalAuthCode) return refuse('original-not-found');
+  const panId = await deps.panVault.find(card.pan);
+  if (panId === undefined || panId !== original.pan_id) return refuse('original-not-found');
+  if (!isStandingSale(original) || original.refunded_minor > 0n || !batchOpenForVoid(original, admitted)) return refuse('original-not-voidable');
+  const amountMinor = BigInt(amountText);
+  if (amountMinor !== original.amount_minor || (request.get(49) ?? original.currency) !== original.currency) return refuse('original-amount-mismatch');
+  const undo = await undoPostingsOf(deps, original);
+
+  const rrn = rrnFor(key.terminalId, key.batch, key.trace);
+  const networkKey = networkKeyOf(key);
+  const answer = await deps.network.adjust({
+    kind: 'void',
+    idempotencyKey: networkKey,
+    originalIdempotencyKey: original.network_key ?? networkKeyOf({ terminalId: original.terminal_id, batch: original.batch_number, trace: original.trace, requestClass: original.request_class }),
+    amountMinor,
+    currency: original.currency,
+    pan: card.pan,
+    acquirer: { retrievalReferenceNumber: rrn, systemTraceAuditNumber: key.trace, terminalId: key.terminalId, merchantId: admitted.merchant.merchantId },
+  });
+  const reply = replyFor(request, answer.responseCode);
+  reply.set(37, rrn);
+  if (answer.outcome === 'approved') reply.set(38, answer.authorizationCode);
+  const packed = await packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
+  const approved = answer.outcome === 'approved';
+  const ledgerKey = ledgerKeyOf('void', key);
+  return recordAnswer(deps, {
+    request,
+    admitted,
+    packed,
+    columns: {
+      mti: request.mti,
+      processing_code: request.get(3) ?? '',
+      kind: 'void',
+      amount_minor: amountMinor,
+      currency: original.currency,
+      pan_id: panId,
+      masked_pan: maskedPan(card.pan),
+      rrn,
+      auth_code: approved ? answer.authorizationCode : null,
+      response_code: answer.responseCode,
+      issuer_reference: answer.issuerReference,
+      original_rrn: original.rrn,
+      ledger_key: approved && undo !== undefined ? ledgerKey : null,
+      network_key: networkKey,
+    },
+    effects: async (trx, nowMs) => {
+      if (!approved) return;
+      const marked = await trx
+        .updateTable('host_transactions')
+        .set({ cancelled_by: `void ${rrn}` })
+        .where('id', '=', original.id)
+        .where('cancelled_by', 'is', null)
+        .where('refunded_minor', '=', 0n)
+        .returning('id')
+        .executeTakeFirst();
+      // The network voids a sale once; a host record that disagrees is a fault, answered 96.
+      if (marked === undefined) throw new BastionError('HOST_ERR_INTERNAL', 'the network approved a void of a sale the host already holds as voided, reversed or refunded');
+      if (undo !== undefined) await deps.ledger.postWithin(trx, { idempotencyKey: ledgerKey, kind: 'void', description: `void ${rrn} of sale ${original.rrn}`, occurredAtMs: nowMs, postings: undo });
+    },
+  });
+}
