@@ -75,6 +75,15 @@ describe.each(databases)('void, refund and reversal over real TCP on $name', (da
       expect(await issuerBalance(fixture, card)).toBe(startBalance - 10_000n);
     });
 
+    it('of a sale in a batch that is no longer the terminal\'s (settled) is 12; that sale can still be refunded', async () => {
+      const { original } = await sale();
+      await fixture.store.db().transaction().execute((trx) => fixture.terminals.advanceBatchWithin(trx, { terminalId: terminal.terminalId }, terminal.batch));
+      terminal.batch = '000002';
+      expect((await terminal.exchange(voidMessage(terminal, card, original))).get(39)).toBe('12');
+      expect((await terminal.exchange(refundMessage(terminal, card, original, 10_000n))).get(39)).toBe('00');
+      expect(await issuerBalance(fixture, card)).toBe(startBalance);
+    });
+
     it('two voids of one sale racing: exactly one is approved', async () => {
       const { original } = await sale();
       const second = await TestTerminal.connect(fixture);

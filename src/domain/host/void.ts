@@ -16,10 +16,12 @@ type Request = IsoMessage<UnionPayPosSpec>;
 
 /**
  * Whether a void may still touch `original`: only in the terminal's current batch (60.2 of the
- * void). Settlement closes batches; its `batchClosed(terminal, batch)` check belongs here too.
+ * void, which admission checked is the terminal's) and only while no settlement was answered for
+ * that batch (`SettlementService.isBatchClosed`). A sale of a settled batch is refunded instead.
  */
-function batchOpenForVoid(original: OriginalRow, admitted: Admitted): boolean {
-  return original.batch_number === admitted.key.batch;
+async function batchOpenForVoid(deps: HostDependencies, original: OriginalRow, admitted: Admitted): Promise<boolean> {
+  if (original.batch_number !== admitted.key.batch) return false;
+  return !(await deps.settlement.isBatchClosed(original.terminal_id, original.batch_number));
 }
 
 /**
@@ -47,7 +49,7 @@ export async function voidSale(deps: HostDependencies, request: Request, message
   if (original === undefined || original.kind !== 'sale' || original.response_code !== '00' || original.rrn !== originalRrn || original.auth_code !== originalAuthCode) return refuse('original-not-found');
   const panId = await deps.panVault.find(card.pan);
   if (panId === undefined || panId !== original.pan_id) return refuse('original-not-found');
-  if (!isStandingSale(original) || original.refunded_minor > 0n || !batchOpenForVoid(original, admitted)) return refuse('original-not-voidable');
+  if (!isStandingSale(original) || original.refunded_minor > 0n || !(await batchOpenForVoid(deps, original, admitted))) return refuse('original-not-voidable');
   const amountMinor = BigInt(amountText);
   if (amountMinor !== original.amount_minor || (request.get(49) ?? original.currency) !== original.currency) return refuse('original-amount-mismatch');
   const undo = await undoPostingsOf(deps, original);
