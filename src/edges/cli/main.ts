@@ -5,6 +5,7 @@ import { cryptoCommand, exitBadInput } from './crypto/command.js';
 import { iso8583Command } from './iso8583/command.js';
 import { keysCommand } from './keys/command.js';
 import { merchantCommand } from './merchants/merchant-command.js';
+import { paramsCommand } from './params/params-command.js';
 import { redactSensitive } from '../../lib/errors/index.js';
 import { processIo, type CliIo } from './io.js';
 import { receiptCommand } from './receipts/receipt-command.js';
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   program.addCommand(auditCommand(io, setExit));
   program.addCommand(receiptCommand(io, setExit));
   program.addCommand(keysCommand(io, setExit));
+  program.addCommand(paramsCommand(io, setExit));
   program.addCommand(cardsCommand(io, setExit));
   program.addCommand(serveCommand(io, setExit));
   program.addCommand(demoCommand(io, setExit));

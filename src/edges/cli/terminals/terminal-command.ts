@@ -4,6 +4,7 @@ import type { KeyUnderLmk } from '../../../ports/hsm.js';
 import type { CliIo } from '../io.js';
 import { formatTable, requiredOption, runWithServices, toJsonLine, wholeNumberOption } from '../merchants/services.js';
 import { addSettleCommand } from './settle-command.js';
+import { addParamsCommand } from './params-commands.js';
 import { addSimulatorCommands } from './simulator-commands.js';
 import { addTmkCommand } from './tmk-command.js';
 
@@ -82,6 +83,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
     });
   addTmkCommand(terminal, io, setExit);
   addSimulatorCommands(terminal, io, setExit);
+  addParamsCommand(terminal, io, setExit);
   addSettleCommand(terminal, io, setExit);
   return terminal;
 }
