@@ -4,6 +4,7 @@ import { databases } from '../../adapters/store/test-databases.js';
 import { IsoMessage, unionPayPosSpec } from '../../lib/iso8583/index.js';
 import { readMagstripeRecords } from './batch-upload.js';
 import { readSettlementField, writeSettlementField } from './settlement-field.js';
+import { originalOf, refundMessage, reversalOf, voidMessage } from './test-adjustments.js';
 import { MERCHANT_ID, openHost, TERMINAL_ID, TestTerminal, type HostFixture } from './test-host.js';
 
 const zero = { debitAmountMinor: 0n, debitCount: 0n, creditAmountMinor: 0n, creditCount: 0n };
@@ -56,6 +57,27 @@ describe.each(databases)('settlement and batch upload refusals over real TCP on 
     expect((await terminal.exchange(terminal.withMac(message('0320', '000103', '202', '0000')))).get(39)).toBe('12');
     expect(await fixture.settlement.find(TERMINAL_ID, '000001')).toBeUndefined();
     expect((await fixture.terminals.require({ terminalId: TERMINAL_ID })).batchNumber).toBe('000001');
+  });
+
+  it('counts sales as debit (a voided one too) and voids and refunds as credit; a reversed sale counts nowhere; then balances', async () => {
+    const card = testCard('approve-magstripe');
+    const sold = async (amountMinor: bigint) => {
+      const request = terminal.sale(card, { pin: '1234', amountMinor, stripe: true });
+      const reply = await terminal.exchange(request);
+      expect(reply.get(39)).toBe('00');
+      return { request, original: originalOf(request, reply) };
+    };
+    const voided = await sold(1_000n);
+    const refunded = await sold(2_000n);
+    const reversed = await sold(3_000n);
+    expect((await terminal.exchange(voidMessage(terminal, card, voided.original))).get(39)).toBe('00');
+    expect((await terminal.exchange(refundMessage(terminal, card, refunded.original, 500n))).get(39)).toBe('00');
+    expect((await terminal.exchange(reversalOf(terminal, reversed.request))).get(39)).toBe('00');
+    const claim = `000000003000002000000001500002${'0'}${'0'.repeat(31)}`;
+    const reply = await terminal.exchange(terminal.withMac(message('0500', terminal.nextTrace(), '201', claim)));
+    expect(reply.get(48)).toBe(`0000000030000020000000015000021${'0'.repeat(30)}1`);
+    expect(await fixture.settlement.find(TERMINAL_ID, '000001')).toMatchObject({ status: 'closed', hostTotals: { debitAmountMinor: 3_000n, debitCount: 2n, creditAmountMinor: 1_500n, creditCount: 2n } });
+    expect((await fixture.terminals.require({ terminalId: TERMINAL_ID })).batchNumber).toBe('000002');
   });
 
   it('counts approved sales only, answers 1 or 2 in field 48 with the settlement date in 15, and an upload record twice counts once', async () => {
