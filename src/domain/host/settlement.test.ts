@@ -73,7 +73,7 @@ describe.each(databases)('settlement and batch upload refusals over real TCP on 
     expect((await terminal.exchange(voidMessage(terminal, card, voided.original))).get(39)).toBe('00');
     expect((await terminal.exchange(refundMessage(terminal, card, refunded.original, 500n))).get(39)).toBe('00');
     expect((await terminal.exchange(reversalOf(terminal, reversed.request))).get(39)).toBe('00');
-    const claim = `000000003000002000000001500002${'0'}${'0'.repeat(31)}`;
+    const claim = `0000000030000020000000015000020${'0'.repeat(31)}`;
     const reply = await terminal.exchange(terminal.withMac(message('0500', terminal.nextTrace(), '201', claim)));
     expect(reply.get(48)).toBe(`0000000030000020000000015000021${'0'.repeat(30)}1`);
     expect(await fixture.settlement.find(TERMINAL_ID, '000001')).toMatchObject({ status: 'closed', hostTotals: { debitAmountMinor: 3_000n, debitCount: 2n, creditAmountMinor: 1_500n, creditCount: 2n } });
