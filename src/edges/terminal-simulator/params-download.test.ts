@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import { parseEmvParameterFile } from '../../domain/emv-params/index.js';
 import type { EmvParamsTables } from '../../domain/emv-params/tables.js';
@@ -14,9 +15,10 @@ import { IsoMessage, unionPayPosSpec } from '../../lib/iso8583/index.js';
 import { unionPayEncodeCapkDownloadRequest } from '../../lib/tlv/index.js';
 import { exchangeWithHost } from './client.js';
 import { packPlain, simulatorCodec } from './messages.js';
-import { downloadParameters, loadSimulatorParams, simulatorParamsPath } from './params-download.js';
+import { downloadParameters, loadSimulatorParams, PARAMETERS_OUT_OF_DATE_NOTICE, simulatorParamsPath } from './params-download.js';
 import { provisionSimulatedTerminal } from './state.js';
-import { signInTerminal } from './terminal.js';
+import { signInTerminal, transact } from './terminal.js';
+import { formatReceipt, receiptJson } from './receipt.js';
 import { TEST_TIMEOUT_MS } from './test-simulator.js';
 
 /** 64 bytes of field 62 hold two CAPK list entries (23 bytes each) or five AIDs: the queries need several pages. */
@@ -89,6 +91,24 @@ describe.each(databases)('parameter download by the terminal simulator over TCP 
     const again = await downloadParameters(context);
     expect(again).toMatchObject({ completed: true, processingRequirementAtStart: ProcessingRequirement.DownloadIcParameters, processingRequirement: ProcessingRequirement.None });
     expect(await echoNibble()).toBe(ProcessingRequirement.None);
+  });
+
+  it('sign-in and sale results carry "parameters out of date: run bastion terminal params" while the host asks, and not after the download', async () => {
+    const before = await signInTerminal(context);
+    expect(before.notice).toBeUndefined();
+    await host.emvParams.import(parseEmvParameterFile(JSON.stringify(shippedParameters())));
+    const signIn = await signInTerminal(context);
+    expect(signIn.notice).toBe(PARAMETERS_OUT_OF_DATE_NOTICE);
+    const card = testCard('approve-chip-pin');
+    const sale = await transact(context, { kind: 'sale', card, entry: 'chip', amountMinor: 100n, pin: '1234' });
+    expect(sale).toMatchObject({ approved: true, notice: 'parameters out of date: run bastion terminal params' });
+    expect(formatReceipt(sale)).toContain('parameters out of date: run bastion terminal params');
+    expect(receiptJson(sale)).toMatchObject({ notice: PARAMETERS_OUT_OF_DATE_NOTICE });
+    expect((await downloadParameters(context)).completed).toBe(true);
+    const after = await transact(context, { kind: 'sale', card, entry: 'chip', amountMinor: 100n, pin: '1234' });
+    expect(after.approved).toBe(true);
+    expect(after.notice).toBeUndefined();
+    expect(formatReceipt(after)).not.toContain('parameters out of date');
   });
 
   it('a terminal that has not signed in today is refused (77) at the first query and nothing is saved', async () => {

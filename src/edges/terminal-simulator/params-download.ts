@@ -35,6 +35,14 @@ import type { SimulatorContext } from './terminal.js';
  */
 export const paramNetworkCodes = { capkQuery: '372', capkDownload: '370', capkEnd: '371', aidQuery: '382', aidDownload: '380', aidEnd: '381' } as const;
 
+/** What the simulator prints when a reply's header asks for a parameter download. */
+export const PARAMETERS_OUT_OF_DATE_NOTICE = 'parameters out of date: run bastion terminal params';
+
+/** The notice for a reply header's processing requirement: 4 (CAPKs) and 5 (IC parameters) ask for a download. */
+export function parameterNotice(processingRequirement: number | undefined): string | undefined {
+  return processingRequirement === ProcessingRequirement.DownloadCapks || processingRequirement === ProcessingRequirement.DownloadIcParameters ? PARAMETERS_OUT_OF_DATE_NOTICE : undefined;
+}
+
 /** Query pages a download follows at most (a host that always says '2' is not followed forever). */
 export const PARAM_QUERY_PAGES_MAX = 50;
 

@@ -30,6 +30,8 @@ export interface Receipt {
   readonly approved: boolean;
   /** Chip: whether the card verified the issuer's ARPC (tag 91). */
   readonly issuerAuthenticated?: boolean;
+  /** What the host's reply header asked for, e.g. "parameters out of date: run bastion terminal params". */
+  readonly notice?: string;
 }
 
 /** 6 + 4, the rest as asterisks. */
@@ -78,6 +80,7 @@ export function formatReceipt(receipt: Receipt): string {
     'BASTION TERMINAL SIMULATOR',
     ...rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`),
     receipt.approved ? 'APPROVED' : 'DECLINED',
+    ...(receipt.notice === undefined ? [] : [receipt.notice]),
     '',
   ].join('\n');
 }
@@ -102,5 +105,6 @@ export function receiptJson(receipt: Receipt): Record<string, unknown> {
     ...(receipt.balanceMinor === undefined ? {} : { balanceMinor: receipt.balanceMinor.toString(), balance: formatAmountMinor(receipt.balanceMinor) }),
     ...(receipt.issuerAuthenticated === undefined ? {} : { issuerAuthenticated: receipt.issuerAuthenticated }),
     approved: receipt.approved,
+    ...(receipt.notice === undefined ? {} : { notice: receipt.notice }),
   };
 }

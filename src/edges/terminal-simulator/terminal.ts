@@ -10,6 +10,7 @@ import { exchangeWithHost } from './client.js';
 import { appendToJournal } from './journal.js';
 import { acquireTerminalLock } from './lock.js';
 import { financialRequest, nextTrace, packPlain, packWithMac, signInRequest, traceField, type FinancialKind } from './messages.js';
+import { parameterNotice } from './params-download.js';
 import { maskPan, parseBalanceField, responseMeaning, type Receipt } from './receipt.js';
 import { checkReply } from './reply-check.js';
 import { loadSimulatorState, saveSimulatorState, type SimulatorHostAddress, type SimulatorState } from './state.js';
@@ -44,6 +45,8 @@ export interface SignInResult {
   readonly batchNumber: string;
   /** Check values of the keys installed (hex), when signed in. */
   readonly kcvs?: { readonly pik: string; readonly mak: string; readonly tdk: string };
+  /** What the reply header asked for (a parameter download), when it asked. */
+  readonly notice?: string;
 }
 
 export interface TransactionInput {
@@ -91,10 +94,11 @@ export async function signInTerminal(context: SimulatorContext): Promise<SignInR
     let state: SimulatorState = { ...loaded, lastTrace: trace };
     saveSimulatorState(context.dataDir, state);
     const request = signInRequest(state, trace);
-    const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packPlain(request), { header: headerFor(false), ...timeoutOf(context) });
+    let notice: string | undefined;
+    const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packPlain(request), { header: headerFor(false), ...timeoutOf(context), onReplyHeader: (header) => { notice = parameterNotice(header.processingRequirement); } });
     const reply = checkReply(request, replyBytes, { macVariant: state.macVariant, macRequiredForApproval: false, ...makOf(state) });
     const responseCode = reply.get(39) ?? '';
-    const base = { terminalId: state.terminalId, merchantId: state.merchantId, trace: traceField(trace), responseCode, responseMeaning: responseMeaning(responseCode) };
+    const base = { terminalId: state.terminalId, merchantId: state.merchantId, trace: traceField(trace), responseCode, responseMeaning: responseMeaning(responseCode), ...(notice === undefined ? {} : { notice }) };
     if (responseCode !== '00') return { ...base, signedIn: false, batchNumber: state.batchNumber };
     const keys = openWorkingKeys(fromHex(state.tmk, 'tmk'), reply.get(62));
     const batch = reply.get(60)?.batchNumber;
@@ -153,9 +157,11 @@ export async function transact(context: SimulatorContext, input: TransactionInpu
         ...(state.encryptTracks ? { trackKey: tdk } : {}),
       });
       const packed = packWithMac(request, mak, state.macVariant);
-      const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packed, { header: headerFor(chipRead), ...timeoutOf(context) });
+      let notice: string | undefined;
+      const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packed, { header: headerFor(chipRead), ...timeoutOf(context), onReplyHeader: (header) => { notice = parameterNotice(header.processingRequirement); } });
       const reply = checkReply(request, replyBytes, { mak, macVariant: state.macVariant, macRequiredForApproval: true });
-      const receipt = receiptOf(state, input, { trace, amountMinor, dateTime: localTime.display, reply, chip });
+      const read = receiptOf(state, input, { trace, amountMinor, dateTime: localTime.display, reply, chip });
+      const receipt = notice === undefined ? read : { ...read, notice };
       // The terminal's log of its batch (journal.ts): what settlement totals and uploads.
       if (receipt.approved && input.kind === 'sale') appendToJournal(context.dataDir, state.terminalId, state.batchNumber, { kind: 'sale', trace: receipt.trace, amountMinor: amountMinor.toString(), card: card.profile, entry, ...(receipt.rrn === undefined ? {} : { rrn: receipt.rrn }) });
       return receipt;

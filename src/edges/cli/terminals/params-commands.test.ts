@@ -29,7 +29,9 @@ describe.each(databases)('bastion terminal params against a real host on $name',
     expect(notSignedIn).toMatchObject({ exitCode: 2, stdout: '' });
     expect(notSignedIn.stderr).toMatch(/^error SIM_ERR_NOT_SIGNED_IN: /);
     await host.emvParams.import(parseEmvParameterFile(JSON.stringify(shippedParameters())));
-    expect((await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID)).exitCode).toBe(0);
+    const signIn = await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID);
+    expect(signIn.exitCode).toBe(0);
+    expect(signIn.stdout).toContain('parameters out of date: run bastion terminal params');
     const text = await cli.run('terminal', 'params', '--tid', TERMINAL_ID);
     expect(text).toMatchObject({ exitCode: 0, stderr: '' });
     expect(text.stdout).toContain(`terminal ${TERMINAL_ID}: parameters downloaded, 9 CAPKs (checksums verified) in 1 query page(s), 10 AIDs in 1`);
@@ -37,6 +39,7 @@ describe.each(databases)('bastion terminal params against a real host on $name',
     expect(text.stdout).toContain(`params-${TERMINAL_ID}.json`);
     const json = JSON.parse((await cli.run('terminal', 'params', '--tid', TERMINAL_ID, '--json')).stdout) as Record<string, unknown>;
     expect(json).toMatchObject({ completed: true, processingRequirementAtStart: 0, processingRequirement: 0 });
+    expect((await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID)).stdout).not.toContain('parameters out of date');
 
     host.clock.advance(2n * 86_400_000n);
     const declined = await cli.run('terminal', 'params', '--tid', TERMINAL_ID);

@@ -200,9 +200,10 @@ function contextOf(options: ConnectionOptions): SimulatorContext {
 }
 
 function signInText(result: SignInResult): string {
-  if (!result.signedIn) return `terminal ${result.terminalId}: sign-in DECLINED, ${result.responseCode} ${result.responseMeaning} (trace ${result.trace}); the keys it had are kept\n`;
+  const notice = result.notice === undefined ? '' : `${result.notice}\n`;
+  if (!result.signedIn) return `terminal ${result.terminalId}: sign-in DECLINED, ${result.responseCode} ${result.responseMeaning} (trace ${result.trace}); the keys it had are kept\n${notice}`;
   const kcvs = result.kcvs;
-  return `terminal ${result.terminalId}: signed in, batch ${result.batchNumber}, trace ${result.trace}; working keys installed after their KCVs matched (PIK ${kcvs?.pik ?? '-'}, MAK ${kcvs?.mak ?? '-'}, TDK ${kcvs?.tdk ?? '-'})\n`;
+  return `terminal ${result.terminalId}: signed in, batch ${result.batchNumber}, trace ${result.trace}; working keys installed after their KCVs matched (PIK ${kcvs?.pik ?? '-'}, MAK ${kcvs?.mak ?? '-'}, TDK ${kcvs?.tdk ?? '-'})\n${notice}`;
 }
 
 function required(value: string | undefined, flag: string): string {
