@@ -32,9 +32,11 @@ export const paramNetworkCodes = {
  * The parameter download exchanges: a query (0820) lists what the host has, page by page (field 62
  * starts '2' while more pages follow, '1' on the last, '0' when there is nothing); the terminal then
  * downloads each key or AID (0800) and ends with 371 / 381, after which the host records it as up to
- * date. These are network management messages, as the sign-in is: they carry no MAC either way
- * (ConardLKL/posp_server's parameter checkers verify none; LiaoYang_POS sends none), but the terminal
- * must be known, active, bound and signed in today, like any other request after sign-in.
+ * date. These are network management messages like the sign-in: no MAC is asked for or sent. What
+ * they carry is public (CA public keys, risk parameters), and a forged end message can only clear
+ * the download request in one terminal's reply headers. The terminal must still be known, active,
+ * bound and signed in today, like any request after sign-in. (Not checked against a live UnionPay
+ * host: the choice is written down in docs/protocol.md.)
  */
 export function capkQuery(deps: HostDependencies, request: Request): Promise<Buffer> {
   return withAdmitted(deps, request, async (params, reply) => {
