@@ -78,29 +78,13 @@ export class SignatureService {
     if (staged.some((row) => !Buffer.from(row.sha256).equals(part.sha256) || row.total_bytes !== BigInt(part.totalBytes) || row.part_count !== BigInt(part.partCount))) {
       await this.deleteParts(input);
     }
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('esignature_upload_parts')
-        .where('terminal_id', '=', input.terminalId)
-        .where('batch_number', '=', input.batchNumber)
-        .where('trace', '=', input.trace)
-        .where('part_number', '=', BigInt(part.partNumber))
-        .execute();
-      await trx
-        .insertInto('esignature_upload_parts')
-        .values({
-          terminal_id: input.terminalId,
-          batch_number: input.batchNumber,
-          trace: input.trace,
-          part_number: BigInt(part.partNumber),
-          part_count: BigInt(part.partCount),
-          total_bytes: BigInt(part.totalBytes),
-          sha256: part.sha256,
-          data: part.data,
-          received_at_ms: this.clock(),
-        })
-        .execute();
-    });
+    // A part sent again replaces the one held (an upsert, so two copies racing both succeed).
+    const received = { part_count: BigInt(part.partCount), total_bytes: BigInt(part.totalBytes), sha256: part.sha256, data: part.data, received_at_ms: this.clock() };
+    await this.db
+      .insertInto('esignature_upload_parts')
+      .values({ terminal_id: input.terminalId, batch_number: input.batchNumber, trace: input.trace, part_number: BigInt(part.partNumber), ...received })
+      .onConflict((conflict) => conflict.columns(['terminal_id', 'batch_number', 'trace', 'part_number']).doUpdateSet(received))
+      .execute();
     const parts = await where.orderBy('part_number').execute();
     if (parts.length < part.partCount) return { kind: 'part-stored', partsReceived: parts.length };
     await this.deleteParts(input);

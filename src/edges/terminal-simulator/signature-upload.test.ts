@@ -74,6 +74,27 @@ describe.each(databases)('electronic signature upload over TCP through the simul
     expect(decodeGrayPng(stored?.image ?? Buffer.alloc(0)).pixels.equals(decodeGrayPng(image).pixels)).toBe(true);
   });
 
+  it('takes parts in any order, sent again, or at the same time, and stores the image once', async () => {
+    const receipt = await sale();
+    const rrn = receipt.rrn ?? '';
+    const image = noisyPng(60, 30, 'order');
+    const parts = signatureParts(image, fixture.state().batchNumber, rrn);
+    expect(parts.length).toBeGreaterThan(3);
+    const input = (index: number) => {
+      const part = parts[index];
+      if (part === undefined) throw new Error(`no part ${index}`);
+      return { ...key(receipt.trace), merchantId: 'M', rrn, part };
+    };
+    const last = parts.length - 1;
+    expect((await signatures().receivePart(input(last))).kind).toBe('part-stored');
+    expect((await signatures().receivePart(input(0))).kind).toBe('part-stored');
+    expect(await signatures().receivePart(input(0))).toEqual({ kind: 'part-stored', partsReceived: 2 });
+    const outcomes = await Promise.all(parts.slice(1, last).map((_, index) => signatures().receivePart(input(index + 1))));
+    expect(outcomes.filter((outcome) => outcome.kind === 'stored')).toHaveLength(1);
+    expect((await signatures().find(key(receipt.trace)))?.image.equals(image)).toBe(true);
+    expect(await fixture.host.store.db<ESignatureTables>().selectFrom('esignature_signatures').selectAll().execute()).toHaveLength(1);
+  });
+
   it('refuses an unknown transaction (25), a declined one and a balance inquiry (12), a wrong RRN (25); nothing stored', async () => {
     const image = squiggleSignature('x');
     expect((await uploadSignature(fixture.context, { trace: '000777', rrn: '123456789012', image })).responseCode).toBe('25');
