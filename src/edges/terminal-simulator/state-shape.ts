@@ -1,3 +1,5 @@
+import { pendingReversalOk } from './pending-reversal.js';
+
 /**
  * Whether a parsed key file has every field the simulator reads, of the right shape: a file
  * edited by hand (or by a test) is refused as SIM_ERR_STATE up front rather than failing half-way
@@ -15,6 +17,7 @@ export function firstBadStateField(value: Readonly<Record<string, unknown>>): st
     ['batchNumber', typeof value['batchNumber'] === 'string' && /^\d{6}$/.test(value['batchNumber'])],
     ['lastTrace', Number.isInteger(value['lastTrace']) && (value['lastTrace'] as number) >= 0 && (value['lastTrace'] as number) <= 999_999],
     ['workingKeys', value['workingKeys'] === undefined || workingKeysOk(value['workingKeys'], hex)],
+    ['pendingReversal', pendingReversalOk(value['pendingReversal'])],
     ['cardAtc', typeof value['cardAtc'] === 'object' && value['cardAtc'] !== null && Object.values(value['cardAtc']).every((atc) => Number.isInteger(atc) && (atc as number) >= 0 && (atc as number) <= 0xffff)],
   ];
   return checks.find(([, ok]) => !ok)?.[0];

@@ -1,3 +1,4 @@
+import type { PendingReversal } from './pending-reversal.js';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BastionError } from '../../lib/errors/index.js';
@@ -55,6 +56,8 @@ export interface SimulatorState {
   readonly workingKeys?: SimulatorWorkingKeys;
   /** The last application transaction counter each test card (by profile name) has used. */
   readonly cardAtc: Readonly<Record<string, number>>;
+  /** A sale sent whose answer was not seen: reversed (0400) before the next transaction. */
+  readonly pendingReversal?: PendingReversal;
 }
 
 export function simulatorStatePath(dataDir: string, terminalId: string): string {

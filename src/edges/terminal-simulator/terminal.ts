@@ -11,6 +11,7 @@ import { appendToJournal } from './journal.js';
 import { acquireTerminalLock } from './lock.js';
 import { financialRequest, nextTrace, packPlain, packWithMac, signInRequest, traceField, type FinancialKind } from './messages.js';
 import { parameterNotice } from './params-download.js';
+import { pendingReversalOf, reversalRequest } from './pending-reversal.js';
 import { maskPan, parseBalanceField, responseMeaning, type Receipt } from './receipt.js';
 import { checkReply } from './reply-check.js';
 import { loadSimulatorState, saveSimulatorState, type SimulatorHostAddress, type SimulatorState } from './state.js';
@@ -56,6 +57,11 @@ export interface TransactionInput {
   /** Sales only. */
   readonly amountMinor?: bigint;
   readonly pin?: string;
+  /**
+   * Sales: send the request but discard the reply, as if it never came. The sale stays a
+   * pending reversal in the key file and is reversed before the next transaction.
+   */
+  readonly dropResponse?: boolean;
 }
 
 /** Header bytes 1 and 3–5: the software version most public terminal code sends (0x31, sub-version 310000). */
@@ -122,16 +128,19 @@ export async function signInTerminal(context: SimulatorContext): Promise<SignInR
 export async function transact(context: SimulatorContext, input: TransactionInput): Promise<Receipt> {
   if (input.pin !== undefined) assertPin(input.pin);
   const amountMinor = input.kind === 'sale' ? (input.amountMinor ?? 0n) : 0n;
-  return withTerminal(context, async (loaded) => {
+  return withTerminal(context, async (first) => {
+    let loaded = first;
     const working = loaded.workingKeys;
     if (working === undefined) throw new BastionError('SIM_ERR_NOT_SIGNED_IN', `terminal ${loaded.terminalId} has no working keys: sign it in first (bastion terminal sign-in)`, { terminalId: loaded.terminalId });
+    // A sale whose answer never came is reversed first; if that fails the terminal stops here.
+    if (loaded.pendingReversal !== undefined) loaded = await sendPendingReversal(context, loaded);
     const { card, entry } = input;
     const chipRead = entry !== 'swipe';
     const nowMs = (context.nowMs ?? Date.now)();
     const localTime = terminalLocalTime(nowMs, context.timeZone);
     const trace = nextTrace(loaded.lastTrace);
     const atc = chipRead ? nextCardAtc(context.dataDir, loaded, card.profile) : undefined;
-    const state: SimulatorState = { ...loaded, lastTrace: trace, ...(atc === undefined ? {} : { cardAtc: { ...loaded.cardAtc, [card.profile]: atc } }) };
+    let state: SimulatorState = { ...loaded, lastTrace: trace, ...(atc === undefined ? {} : { cardAtc: { ...loaded.cardAtc, [card.profile]: atc } }) };
     // Saved before anything leaves: a crash after sending never reuses this trace or ATC.
     saveSimulatorState(context.dataDir, state);
 
@@ -157,9 +166,19 @@ export async function transact(context: SimulatorContext, input: TransactionInpu
         ...(state.encryptTracks ? { trackKey: tdk } : {}),
       });
       const packed = packWithMac(request, mak, state.macVariant);
+      if (input.kind === 'sale') {
+        // Recorded before the sale leaves, cleared once its reply checks out (a real terminal's reversal record).
+        state = { ...state, pendingReversal: pendingReversalOf(request) };
+        saveSimulatorState(context.dataDir, state);
+      }
       let notice: string | undefined;
       const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packed, { header: headerFor(chipRead), ...timeoutOf(context), onReplyHeader: (header) => { notice = parameterNotice(header.processingRequirement); } });
+      if (input.dropResponse === true) return droppedReceipt(state, input, { trace, amountMinor, dateTime: localTime.display });
       const reply = checkReply(request, replyBytes, { mak, macVariant: state.macVariant, macRequiredForApproval: true });
+      if (state.pendingReversal !== undefined) {
+        state = withoutPendingReversal(state);
+        saveSimulatorState(context.dataDir, state);
+      }
       const read = receiptOf(state, input, { trace, amountMinor, dateTime: localTime.display, reply, chip });
       const receipt = notice === undefined ? read : { ...read, notice };
       // The terminal's log of its batch (journal.ts): what settlement totals and uploads.
@@ -171,6 +190,62 @@ export async function transact(context: SimulatorContext, input: TransactionInpu
       tdk.fill(0);
     }
   });
+}
+
+/**
+ * Sends the pending reversal (0400, 39 = 98) and clears it once answered 00; any other answer
+ * (or none) leaves it pending and stops the transaction with SIM_ERR_RESPONSE.
+ */
+async function sendPendingReversal(context: SimulatorContext, state: SimulatorState): Promise<SimulatorState> {
+  const pending = state.pendingReversal;
+  const working = state.workingKeys;
+  if (pending === undefined || working === undefined) return state;
+  const mak = fromHex(working.mak, 'mak');
+  try {
+    const request = reversalRequest(state, pending);
+    const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packWithMac(request, mak, state.macVariant), { header: headerFor(false), ...timeoutOf(context) });
+    const reply = checkReply(request, replyBytes, { mak, macVariant: state.macVariant, macRequiredForApproval: true });
+    if (reply.get(39) !== '00') throw new BastionError('SIM_ERR_RESPONSE', `the host answered the reversal of trace ${pending.trace} with ${reply.get(39) ?? '(none)'}; it stays pending`, { trace: pending.trace });
+    const cleared = withoutPendingReversal(state);
+    saveSimulatorState(context.dataDir, cleared);
+    return cleared;
+  } finally {
+    mak.fill(0);
+  }
+}
+
+function withoutPendingReversal(state: SimulatorState): SimulatorState {
+  const copy: { -readonly [K in keyof SimulatorState]?: SimulatorState[K] } = { ...state };
+  delete copy.pendingReversal;
+  return copy as SimulatorState;
+}
+
+/** `bastion terminal reverse`: sends the pending reversal now; the trace it reversed, or undefined when none was pending. */
+export async function reversePending(context: SimulatorContext): Promise<string | undefined> {
+  return withTerminal(context, async (state) => {
+    const trace = state.pendingReversal?.trace;
+    if (trace === undefined) return undefined;
+    await sendPendingReversal(context, state);
+    return trace;
+  });
+}
+
+function droppedReceipt(state: SimulatorState, input: TransactionInput, outcome: { trace: number; amountMinor: bigint; dateTime: string }): Receipt {
+  return {
+    merchantId: state.merchantId,
+    terminalId: state.terminalId,
+    batchNumber: state.batchNumber,
+    trace: traceField(outcome.trace),
+    dateTime: outcome.dateTime,
+    transaction: input.kind,
+    maskedPan: maskPan(input.card.pan),
+    entry: input.entry,
+    amountMinor: outcome.amountMinor,
+    currency: 'CNY',
+    responseCode: '',
+    responseMeaning: 'no response (dropped): reversal pending',
+    approved: false,
+  };
 }
 
 function receiptOf(
