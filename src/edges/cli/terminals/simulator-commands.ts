@@ -55,6 +55,7 @@ interface CardOptions extends ConnectionOptions, SignatureOptions {
   readonly pin?: string;
   readonly entry?: string;
   readonly amount?: string;
+  readonly dropResponse?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -105,6 +106,7 @@ export function addSimulatorCommands(terminal: Command, io: CliIo, setExit: (cod
 
   withSignatureOptions(withCardOptions(terminal.command('sale').description('terminal simulator: a sale (0200, 000000) with a test card; prints the receipt')))
     .option('--amount <yuan>', 'the amount in yuan, at most 2 decimals, e.g. 12.34 (required)')
+    .option('--drop-response', 'send the sale but discard the reply, as if it never came: it stays a pending reversal, sent before the next transaction (or by bastion terminal reverse); exit 4')
     .action(async (options: CardOptions) => {
       await runSimulatorCommand(io, setExit, async () => transactAndPrint(options, 'sale'));
     });
@@ -123,8 +125,10 @@ async function transactAndPrint(options: CardOptions, kind: 'sale' | 'balance-in
   const entry = parseEntryMethod(options.entry, card);
   // A signature file is checked before the sale, not found wanting after the approval.
   if (kind === 'sale' && (options.sign === true || options.signature !== undefined)) signatureImageOf(options, '000000');
-  const receipt = await transact(context, { kind, card, entry, ...(amountMinor === undefined ? {} : { amountMinor }), ...(options.pin === undefined ? {} : { pin: options.pin }) });
+  const dropResponse = kind === 'sale' && options.dropResponse === true;
+  const receipt = await transact(context, { kind, card, entry, ...(amountMinor === undefined ? {} : { amountMinor }), ...(options.pin === undefined ? {} : { pin: options.pin }), ...(dropResponse ? { dropResponse } : {}) });
   const printed = options.json === true ? toJsonLine(receiptJson(receipt)) : formatReceipt(receipt);
+  if (dropResponse) return { output: printed, exitCode: exitNoTrustedAnswer };
   const signed = kind === 'sale' ? await signAfterSale(context, receipt, options) : undefined;
   if (signed === undefined) return { output: printed, exitCode: receipt.approved ? 0 : exitDeclined };
   return { output: printed + (options.json === true ? toJsonLine({ signature: signed }) : signatureText(signed)), exitCode: signed.stored ? 0 : exitDeclined };
@@ -235,7 +239,7 @@ function absolute(file: string): string {
 }
 
 /** Runs a simulator command: its output on stdout and its exit status, or one coded error line on stderr. */
-async function runSimulatorCommand(io: CliIo, setExit: (code: number) => void, work: () => Promise<{ output: string; exitCode: number }>): Promise<void> {
+export async function runSimulatorCommand(io: CliIo, setExit: (code: number) => void, work: () => Promise<{ output: string; exitCode: number }>): Promise<void> {
   try {
     const { output, exitCode } = await work();
     io.stdout(output);

@@ -5,6 +5,7 @@ import type { CliIo } from '../io.js';
 import { formatTable, requiredOption, runWithServices, toJsonLine, wholeNumberOption } from '../merchants/services.js';
 import { addSettleCommand } from './settle-command.js';
 import { addParamsCommand } from './params-commands.js';
+import { addReverseCommand } from './reverse-command.js';
 import { addSimulatorCommands } from './simulator-commands.js';
 import { addTmkCommand } from './tmk-command.js';
 
@@ -85,6 +86,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
   addSimulatorCommands(terminal, io, setExit);
   addParamsCommand(terminal, io, setExit);
   addSettleCommand(terminal, io, setExit);
+  addReverseCommand(terminal, io, setExit);
   return terminal;
 }
 
