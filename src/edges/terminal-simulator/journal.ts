@@ -32,6 +32,10 @@ export interface JournalEntry {
   readonly card: string;
   readonly entry: EntryMethod;
   readonly rrn?: string;
+  /** Field 38 of the approval: a void quotes it. */
+  readonly authCode?: string;
+  /** A void: the trace of the sale it voided. */
+  readonly originalTrace?: string;
 }
 
 export interface SimulatorJournal {

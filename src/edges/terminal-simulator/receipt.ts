@@ -15,7 +15,7 @@ export interface Receipt {
   readonly trace: string;
   /** Terminal local time, YYYY-MM-DD hh:mm:ss. */
   readonly dateTime: string;
-  readonly transaction: FinancialKind;
+  readonly transaction: ReceiptTransaction;
   readonly maskedPan: string;
   readonly entry: EntryMethod;
   /** Sales: the amount asked for. */
@@ -54,7 +54,10 @@ export function parseBalanceField(field54: string): { balanceMinor: bigint; curr
   return { currency: match[1] ?? '', balanceMinor: match[2] === 'D' ? -amount : amount };
 }
 
-const transactionNames: Readonly<Record<FinancialKind, string>> = { sale: 'SALE', 'balance-inquiry': 'BALANCE INQUIRY' };
+/** What a receipt can be for: the 0200 kinds and a void. */
+export type ReceiptTransaction = FinancialKind | 'void';
+
+const transactionNames: Readonly<Record<ReceiptTransaction, string>> = { sale: 'SALE', 'balance-inquiry': 'BALANCE INQUIRY', void: 'VOID' };
 const entryNames: Readonly<Record<EntryMethod, string>> = { chip: 'CHIP', swipe: 'SWIPE', contactless: 'CONTACTLESS' };
 
 function yuan(minor: bigint): string {

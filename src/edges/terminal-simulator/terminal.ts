@@ -68,7 +68,7 @@ export interface TransactionInput {
 const softwareVersion = 0x31;
 const softwareSubVersion = 0x310000;
 
-function headerFor(chipRead: boolean): UnionPayHeader {
+export function headerFor(chipRead: boolean): UnionPayHeader {
   return {
     applicationType: chipRead ? ApplicationType.Ic : ApplicationType.Magstripe,
     softwareVersion,
@@ -78,11 +78,11 @@ function headerFor(chipRead: boolean): UnionPayHeader {
   };
 }
 
-function hostAddressOf(state: SimulatorState, context: SimulatorContext): SimulatorHostAddress {
+export function hostAddressOf(state: SimulatorState, context: SimulatorContext): SimulatorHostAddress {
   return { ...state.hostAddress, ...(context.host === undefined ? {} : { host: context.host }), ...(context.port === undefined ? {} : { port: context.port }) };
 }
 
-async function withTerminal<T>(context: SimulatorContext, work: (state: SimulatorState) => Promise<T>): Promise<T> {
+export async function withTerminal<T>(context: SimulatorContext, work: (state: SimulatorState) => Promise<T>): Promise<T> {
   // Read first: an unknown terminal is "not provisioned", not a lock file in an empty directory.
   loadSimulatorState(context.dataDir, context.terminalId);
   const lock = acquireTerminalLock(context.dataDir, context.terminalId);
@@ -182,7 +182,7 @@ export async function transact(context: SimulatorContext, input: TransactionInpu
       const read = receiptOf(state, input, { trace, amountMinor, dateTime: localTime.display, reply, chip });
       const receipt = notice === undefined ? read : { ...read, notice };
       // The terminal's log of its batch (journal.ts): what settlement totals and uploads.
-      if (receipt.approved && input.kind === 'sale') appendToJournal(context.dataDir, state.terminalId, state.batchNumber, { kind: 'sale', trace: receipt.trace, amountMinor: amountMinor.toString(), card: card.profile, entry, ...(receipt.rrn === undefined ? {} : { rrn: receipt.rrn }) });
+      if (receipt.approved && input.kind === 'sale') appendToJournal(context.dataDir, state.terminalId, state.batchNumber, { kind: 'sale', trace: receipt.trace, amountMinor: amountMinor.toString(), card: card.profile, entry, ...(receipt.rrn === undefined ? {} : { rrn: receipt.rrn }), ...(receipt.authCode === undefined ? {} : { authCode: receipt.authCode }) });
       return receipt;
     } finally {
       pik.fill(0);
@@ -196,7 +196,7 @@ export async function transact(context: SimulatorContext, input: TransactionInpu
  * Sends the pending reversal (0400, 39 = 98) and clears it once answered 00; any other answer
  * (or none) leaves it pending and stops the transaction with SIM_ERR_RESPONSE.
  */
-async function sendPendingReversal(context: SimulatorContext, state: SimulatorState): Promise<SimulatorState> {
+export async function sendPendingReversal(context: SimulatorContext, state: SimulatorState): Promise<SimulatorState> {
   const pending = state.pendingReversal;
   const working = state.workingKeys;
   if (pending === undefined || working === undefined) return state;
@@ -214,7 +214,7 @@ async function sendPendingReversal(context: SimulatorContext, state: SimulatorSt
   }
 }
 
-function withoutPendingReversal(state: SimulatorState): SimulatorState {
+export function withoutPendingReversal(state: SimulatorState): SimulatorState {
   const copy: { -readonly [K in keyof SimulatorState]?: SimulatorState[K] } = { ...state };
   delete copy.pendingReversal;
   return copy as SimulatorState;
@@ -281,7 +281,7 @@ function receiptOf(
   };
 }
 
-function timeoutOf(context: SimulatorContext): { timeoutMs?: number } {
+export function timeoutOf(context: SimulatorContext): { timeoutMs?: number } {
   return context.timeoutMs === undefined ? {} : { timeoutMs: context.timeoutMs };
 }
 

@@ -38,4 +38,15 @@ describe.each(databases)('bastion terminal sale --drop-response and bastion term
     expect(await hostMoney(host)).toEqual({ payable: 0n, fees: 0n, receivable: 0n });
     expect((await cli.run('terminal', 'reverse', '--tid', TERMINAL_ID)).stdout).toContain('no pending reversal');
   });
+
+  it('bastion terminal void --trace voids the sale from the journal (exit 0); again it is 12 (exit 3)', async () => {
+    const sale = await cli.run('terminal', 'sale', '--tid', TERMINAL_ID, '--amount', '12.00', '--card', 'approve-magstripe', '--pin', '1234', '--json');
+    expect(sale.exitCode).toBe(0);
+    const trace = (JSON.parse(sale.stdout) as { trace: string }).trace;
+    const voided = await cli.run('terminal', 'void', '--tid', TERMINAL_ID, '--trace', trace);
+    expect(voided).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(voided.stdout).toContain('VOID');
+    expect(await issuerBalance(host, card)).toBe(card.balanceMinor);
+    expect((await cli.run('terminal', 'void', '--tid', TERMINAL_ID, '--trace', trace)).exitCode).toBe(3);
+  });
 });

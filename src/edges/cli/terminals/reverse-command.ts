@@ -1,11 +1,25 @@
 import type { Command } from 'commander';
 import { BastionError } from '../../../lib/errors/index.js';
 import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
-import { reversePending } from '../../terminal-simulator/terminal.js';
+import { findTestCard } from '../../terminal-simulator/card-reader.js';
+import { formatReceipt, receiptJson } from '../../terminal-simulator/receipt.js';
+import { reversePending, type SimulatorContext } from '../../terminal-simulator/terminal.js';
+import { voidTransaction } from '../../terminal-simulator/void.js';
 import type { CliIo } from '../io.js';
 import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
 import { dataDirFromEnvironment } from '../store/configured-store.js';
-import { runSimulatorCommand } from './simulator-commands.js';
+import { exitDeclined, runSimulatorCommand } from './simulator-commands.js';
+
+interface VoidOptions {
+  readonly tid?: string;
+  readonly trace?: string;
+  readonly card?: string;
+  readonly pin?: string;
+  readonly host?: string;
+  readonly port?: string;
+  readonly timeoutMs?: string;
+  readonly json?: boolean;
+}
 
 interface ReverseOptions {
   readonly tid?: string;
@@ -44,6 +58,49 @@ export function addReverseCommand(terminal: Command, io: CliIo, setExit: (code: 
         return { output: options.json === true ? toJsonLine({ terminalId: options.tid, reversedTrace: trace ?? null }) : text, exitCode: 0 };
       });
     });
+}
+
+/**
+ * `bastion terminal void --tid … --trace <sale's trace> [--card …] [--pin …]`: voids an approved
+ * sale of the current batch; RRN, auth code and amount come from the terminal's journal, the
+ * card is swiped again (the journal's card by default). Exit 0 approved, 3 declined, 4 no
+ * trustworthy answer, 2 bad input.
+ */
+export function addVoidCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
+  terminal
+    .command('void')
+    .description('terminal simulator: void (0200, 200000, 60.1 23) an approved sale of the current batch by its trace; prints the receipt')
+    .option('--tid <id>', 'terminal id, field 41 (required)')
+    .option('--trace <trace>', "the sale's trace, from its receipt (required)")
+    .option('--card <card>', "the card swiped again, by profile or PAN (default: the sale's card)")
+    .option('--pin <pin>', 'the PIN, if the cardholder enters one')
+    .option('--host <host>', "the host channel's address (default: the key file's)")
+    .option('--port <port>', "the host channel's port (default: the key file's)")
+    .option('--timeout-ms <ms>', `how long to wait for the host, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
+    .option('--json', 'print one JSON line instead of the receipt')
+    .action(async (options: VoidOptions) => {
+      await runSimulatorCommand(io, setExit, async () => {
+        if (options.trace === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', '--trace is required', { argument: '--trace' });
+        const receipt = await voidTransaction(contextOf(options), {
+          trace: options.trace,
+          ...(options.card === undefined ? {} : { card: findTestCard(options.card) }),
+          ...(options.pin === undefined ? {} : { pin: options.pin }),
+        });
+        return { output: options.json === true ? toJsonLine(receiptJson(receipt)) : formatReceipt(receipt), exitCode: receipt.approved ? 0 : exitDeclined };
+      });
+    });
+}
+
+function contextOf(options: { tid?: string; host?: string; port?: string; timeoutMs?: string }): SimulatorContext {
+  if (options.tid === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', '--tid is required', { argument: '--tid' });
+  return {
+    dataDir: dataDirFromEnvironment(),
+    terminalId: options.tid,
+    timeZone: timeZoneFromEnvironment(),
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { port: wholeNumber(options.port, '--port', 65_535) }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: wholeNumber(options.timeoutMs, '--timeout-ms', EXCHANGE_TIMEOUT_MS_MAX) }),
+  };
 }
 
 function wholeNumber(text: string, flag: string, max: number): number {

@@ -5,7 +5,7 @@ import type { CliIo } from '../io.js';
 import { formatTable, requiredOption, runWithServices, toJsonLine, wholeNumberOption } from '../merchants/services.js';
 import { addSettleCommand } from './settle-command.js';
 import { addParamsCommand } from './params-commands.js';
-import { addReverseCommand } from './reverse-command.js';
+import { addReverseCommand, addVoidCommand } from './reverse-command.js';
 import { addSimulatorCommands } from './simulator-commands.js';
 import { addTmkCommand } from './tmk-command.js';
 
@@ -87,6 +87,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
   addParamsCommand(terminal, io, setExit);
   addSettleCommand(terminal, io, setExit);
   addReverseCommand(terminal, io, setExit);
+  addVoidCommand(terminal, io, setExit);
   return terminal;
 }
 
