@@ -73,7 +73,7 @@ export function ledgerKeyOf(kind: string, key: RecordKey): string {
 }
 
 /** The merchant's payable account code; the scheme receivable and fee revenue accounts are shared. */
-export function merchantPayableAccount(merchant: Merchant): string {
+export function merchantPayableAccount(merchant: Pick<Merchant, 'merchantId'>): string {
   return `merchant:${merchant.merchantId}:payable`;
 }
 
