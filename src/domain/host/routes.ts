@@ -6,8 +6,8 @@ import { financial } from './financial.js';
 import { refund } from './refund.js';
 import { reversal } from './reversal.js';
 import { aidDownload, aidEnd, aidQuery, capkDownload, capkEnd, capkQuery, paramNetworkCodes } from './param-download.js';
-import { SIGNATURE_UPLOAD_NETWORK_CODE, SIGNATURE_UPLOAD_TYPE_CODE, signatureUpload } from './signature-upload.js';
 import { SETTLEMENT_NETWORK_CODE, settlement } from './settlement.js';
+import { SIGNATURE_UPLOAD_NETWORK_CODE, SIGNATURE_UPLOAD_TYPE_CODE, signatureUpload } from './signature-upload.js';
 import { signIn, signOut } from './sign-in.js';
 import { voidSale } from './void.js';
 
