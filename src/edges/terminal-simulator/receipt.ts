@@ -54,10 +54,10 @@ export function parseBalanceField(field54: string): { balanceMinor: bigint; curr
   return { currency: match[1] ?? '', balanceMinor: match[2] === 'D' ? -amount : amount };
 }
 
-/** What a receipt can be for: the 0200 kinds and a void. */
-export type ReceiptTransaction = FinancialKind | 'void';
+/** What a receipt can be for: the 0200 kinds, a void and a refund. */
+export type ReceiptTransaction = FinancialKind | 'void' | 'refund';
 
-const transactionNames: Readonly<Record<ReceiptTransaction, string>> = { sale: 'SALE', 'balance-inquiry': 'BALANCE INQUIRY', void: 'VOID' };
+const transactionNames: Readonly<Record<ReceiptTransaction, string>> = { sale: 'SALE', 'balance-inquiry': 'BALANCE INQUIRY', void: 'VOID', refund: 'REFUND' };
 const entryNames: Readonly<Record<EntryMethod, string>> = { chip: 'CHIP', swipe: 'SWIPE', contactless: 'CONTACTLESS' };
 
 function yuan(minor: bigint): string {
