@@ -10,7 +10,7 @@ import { CURRENCY_CNY, nextTrace, OPERATOR_CODE, packWithMac, traceField } from 
 import { responseMeaning } from './receipt.js';
 import { checkReply } from './reply-check.js';
 import { loadSimulatorState, saveSimulatorState, type SimulatorState } from './state.js';
-import type { SimulatorContext } from './terminal.js';
+import { sendPendingReversal, type SimulatorContext } from './terminal.js';
 
 /** 60.3 of the messages of a settlement (docs/protocol.md, "Settlement and batch upload"). */
 export const settlementNetworkCodes = { settlement: '201', magstripeDetail: '201', end: '202', icDetailUnbalanced: '205', endBalanced: '207' } as const;
@@ -64,9 +64,12 @@ export async function settleTerminal(context: SimulatorContext, options: SettleO
   }
 }
 
-async function settleLocked(context: SimulatorContext, options: SettleOptions, loaded: SimulatorState): Promise<SettlementOutcome> {
-  const working = loaded.workingKeys;
-  if (working === undefined) throw new BastionError('SIM_ERR_NOT_SIGNED_IN', `terminal ${loaded.terminalId} has no working keys: sign it in first (bastion terminal sign-in)`, { terminalId: loaded.terminalId });
+async function settleLocked(context: SimulatorContext, options: SettleOptions, first: SimulatorState): Promise<SettlementOutcome> {
+  const working = first.workingKeys;
+  if (working === undefined) throw new BastionError('SIM_ERR_NOT_SIGNED_IN', `terminal ${first.terminalId} has no working keys: sign it in first (bastion terminal sign-in)`, { terminalId: first.terminalId });
+  // A terminal clears its reversal before it settles: the host's totals must not still hold a sale
+  // the terminal never approved. If the reversal is not answered 00 the settlement stops here.
+  const loaded = first.pendingReversal === undefined ? first : await sendPendingReversal(context, first);
   const batchNumber = loaded.batchNumber;
   const entries = loadJournal(context.dataDir, loaded.terminalId, batchNumber).entries;
   const totals = journalTotals(entries);

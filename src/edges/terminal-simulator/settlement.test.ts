@@ -20,9 +20,9 @@ describe.each(databases)('settlement and batch upload through the terminal simul
     await fixture.close();
   });
 
-  const sale = (profile: string, amountMinor: bigint, options: { pin?: string; entry?: 'chip' | 'swipe' | 'contactless' } = {}) => {
+  const sale = (profile: string, amountMinor: bigint, options: { pin?: string; entry?: 'chip' | 'swipe' | 'contactless'; dropResponse?: boolean } = {}) => {
     const card = testCard(profile);
-    return transact(fixture.context, { kind: 'sale', card, entry: options.entry ?? (card.emv === undefined ? 'swipe' : 'chip'), amountMinor, pin: options.pin ?? '1234' });
+    return transact(fixture.context, { kind: 'sale', card, entry: options.entry ?? (card.emv === undefined ? 'swipe' : 'chip'), amountMinor, pin: options.pin ?? '1234', ...(options.dropResponse === true ? { dropResponse: true } : {}) });
   };
   const hostBatch = async () => (await fixture.host.terminals.require({ terminalId: TERMINAL_ID })).batchNumber;
   const payable = async () => (await fixture.host.ledger.balance(`merchant:${MERCHANT_ID}:payable`)).balanceMinor;
@@ -59,6 +59,17 @@ describe.each(databases)('settlement and batch upload through the terminal simul
     expect(next).toMatchObject({ approved: true, batchNumber: '000002' });
     const rows = await fixture.host.store.db<HostTables>().selectFrom('host_transactions').select(['batch_number']).where('trace', '=', next.trace).execute();
     expect(rows.map((row) => row.batch_number)).toEqual(['000002']);
+  });
+
+  it('sends a pending reversal before it settles: the dropped sale counts nowhere and the batch balances', async () => {
+    expect((await sale('approve-magstripe', 1_000n)).approved).toBe(true);
+    const dropped = await sale('approve-magstripe', 2_000n, { dropResponse: true });
+    expect(fixture.state().pendingReversal?.trace).toBe(dropped.trace);
+    const settled = await settleTerminal(fixture.context);
+    expect(fixture.state().pendingReversal).toBeUndefined();
+    expect(settled).toMatchObject({ responseCode: '00', balanced: true, nextBatchNumber: '000002' });
+    expect(await fixture.host.settlement.find(TERMINAL_ID, '000001')).toMatchObject({ status: 'closed', hostTotals: { debitAmountMinor: 1_000n, debitCount: 1n } });
+    expect(await payable()).toBeLessThan(1_000n);
   });
 
   it('refuses a sale in the closed batch with 77, and a sign-in asking for it gets the host batch instead', async () => {
