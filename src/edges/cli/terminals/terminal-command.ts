@@ -5,6 +5,7 @@ import type { CliIo } from '../io.js';
 import { formatTable, requiredOption, runWithServices, toJsonLine, wholeNumberOption } from '../merchants/services.js';
 import { addSettleCommand } from './settle-command.js';
 import { addParamsCommand } from './params-commands.js';
+import { addRefundCommand } from './refund-command.js';
 import { addReverseCommand, addVoidCommand } from './reverse-command.js';
 import { addSimulatorCommands } from './simulator-commands.js';
 import { addTmkCommand } from './tmk-command.js';
@@ -88,6 +89,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
   addSettleCommand(terminal, io, setExit);
   addReverseCommand(terminal, io, setExit);
   addVoidCommand(terminal, io, setExit);
+  addRefundCommand(terminal, io, setExit);
   return terminal;
 }
 

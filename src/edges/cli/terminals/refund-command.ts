@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { BastionError } from '../../../lib/errors/index.js';
+import { parseAmountMinor } from '../../terminal-simulator/amount.js';
+import { findTestCard } from '../../terminal-simulator/card-reader.js';
+import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
+import { formatReceipt, receiptJson } from '../../terminal-simulator/receipt.js';
+import { refundTransaction } from '../../terminal-simulator/refund.js';
+import type { SimulatorContext } from '../../terminal-simulator/terminal.js';
+import type { CliIo } from '../io.js';
+import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
+import { dataDirFromEnvironment } from '../store/configured-store.js';
+import { exitDeclined, runSimulatorCommand } from './simulator-commands.js';
+
+interface RefundOptions {
+  readonly tid?: string;
+  readonly rrn?: string;
+  readonly amount?: string;
+  readonly card?: string;
+  readonly pin?: string;
+  readonly batch?: string;
+  readonly trace?: string;
+  readonly date?: string;
+  readonly host?: string;
+  readonly port?: string;
+  readonly timeoutMs?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `bastion terminal refund --tid … --rrn <sale's RRN> --amount <yuan> --card … [--pin …]
+ * [--batch … --trace …] [--date MMDD]`: refunds (part of) an approved sale of the merchant, the
+ * card swiped. The sale's batch and trace come from the journal of the current batch when it
+ * holds the RRN; otherwise give them from the sale's receipt. Exit 0 approved, 3 declined, 4 no
+ * trustworthy answer (the refund stays a pending reversal), 2 bad input.
+ */
+export function addRefundCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
+  terminal
+    .command('refund')
+    .description("terminal simulator: refund (0220, 200000, 60.1 25) part or all of an approved sale by its RRN, the card swiped; prints the receipt")
+    .option('--tid <id>', 'terminal id, field 41 (required)')
+    .option('--rrn <rrn>', "the sale's retrieval reference number, 12 digits, from its receipt (required)")
+    .option('--amount <yuan>', 'the amount to refund in yuan, at most 2 decimals (required)')
+    .option('--card <card>', "the sale's card, by test-card profile or PAN (required)")
+    .option('--pin <pin>', 'the PIN, if the cardholder enters one')
+    .option('--batch <batch>', "the sale's batch (default: the current batch, when its journal holds the RRN)")
+    .option('--trace <trace>', "the sale's trace (default: from the journal, when it holds the RRN)")
+    .option('--date <MMDD>', "the sale's date; sent as 61.3 and then checked by the host")
+    .option('--host <host>', "the host channel's address (default: the key file's)")
+    .option('--port <port>', "the host channel's port (default: the key file's)")
+    .option('--timeout-ms <ms>', `how long to wait for the host, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
+    .option('--json', 'print one JSON line instead of the receipt')
+    .action(async (options: RefundOptions) => {
+      await runSimulatorCommand(io, setExit, async () => {
+        const context = contextOf(options);
+        const receipt = await refundTransaction(context, {
+          rrn: required(options.rrn, '--rrn'),
+          amountMinor: parseAmountMinor(required(options.amount, '--amount')),
+          card: findTestCard(required(options.card, '--card')),
+          ...(options.pin === undefined ? {} : { pin: options.pin }),
+          ...(options.batch === undefined ? {} : { originalBatch: options.batch }),
+          ...(options.trace === undefined ? {} : { originalTrace: options.trace }),
+          ...(options.date === undefined ? {} : { originalDate: options.date }),
+        });
+        return { output: options.json === true ? toJsonLine(receiptJson(receipt)) : formatReceipt(receipt), exitCode: receipt.approved ? 0 : exitDeclined };
+      });
+    });
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', `${flag} is required`, { argument: flag });
+  return value;
+}
+
+function contextOf(options: RefundOptions): SimulatorContext {
+  return {
+    dataDir: dataDirFromEnvironment(),
+    terminalId: required(options.tid, '--tid'),
+    timeZone: timeZoneFromEnvironment(),
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { port: wholeNumber(options.port, '--port', 65_535) }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: wholeNumber(options.timeoutMs, '--timeout-ms', EXCHANGE_TIMEOUT_MS_MAX) }),
+  };
+}
+
+function wholeNumber(text: string, flag: string, max: number): number {
+  const value = /^\d{1,6}$/.test(text) ? Number(text) : 0;
+  if (value < 1 || value > max) throw new BastionError('SIM_ERR_ARGUMENT', `${flag} must be a whole number from 1 to ${max}`, { argument: flag });
+  return value;
+}
