@@ -18,7 +18,8 @@ import type { PinBlockFormatNumber } from './hsm.js';
  */
 
 /**
- * What is asked. The simulator answers `sale` and `balance-inquiry`; the others are named so
+ * What is asked. The simulator answers `sale`, `balance-inquiry` and `pre-auth` (a hold, no
+ * debit); the others are named so
  * the port does not change when they are built (until then they are declined with
  * `function-not-supported`).
  */
@@ -197,10 +198,15 @@ export interface DeclinedResponse extends ResponseCommon {
 
 export type NetworkResponse = ApprovedResponse | DeclinedResponse;
 
-/** What gives money back on an earlier authorization (the original). */
-export type AdjustmentKind = 'void' | 'refund' | 'reversal';
+/**
+ * What refers to an earlier authorization (the original): a void, refund or reversal gives money
+ * back; of a `pre-auth`, a `pre-auth-void` releases its hold and a `completion` turns the hold
+ * into a debit of the completion's amount (up to the held amount plus the network's tolerance);
+ * a `completion-void` gives a completion's money back.
+ */
+export type AdjustmentKind = 'void' | 'refund' | 'reversal' | 'pre-auth-void' | 'completion' | 'completion-void';
 
-export const adjustmentKinds: readonly AdjustmentKind[] = ['void', 'refund', 'reversal'];
+export const adjustmentKinds: readonly AdjustmentKind[] = ['void', 'refund', 'reversal', 'pre-auth-void', 'completion', 'completion-void'];
 
 /**
  * A void (the whole original, same day), a refund (part or all of an original, any day) or a
@@ -213,7 +219,7 @@ export interface AdjustmentRequest {
   readonly idempotencyKey: string;
   /** The key the original was sent under (`authorize` or, for a reversal of a void or refund, `adjust`). */
   readonly originalIdempotencyKey: string;
-  /** Void: the original's amount; refund: the amount given back; reversal: the original's amount. */
+  /** Void, pre-auth void, completion void: the original's amount; refund: the amount given back; completion: the amount taken; reversal: the original's amount. */
   readonly amountMinor: bigint;
   readonly currency: string;
   /** Void and refund, when the card is present: the issuer checks it is the original's card. In memory only. */

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { BastionError } from '../../../lib/errors/index.js';
 import { adjustmentKinds, type AdjustmentRequest, type NetworkResponse } from '../../../ports/network.js';
 import { REVERSED_UNSEEN_KIND, responseFromRow, type Decision } from './authorization-record.js';
+import { decideHoldAdjustment, releaseHoldForReversal, type HoldRules } from './holds.js';
 import { newAuthorizationCode, newIssuerReference } from './ids.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from './request-checks.js';
 import type { IssuerAuthorizationsTable, IssuerTables } from './tables.js';
@@ -73,23 +74,33 @@ export function adjustmentFingerprint(request: AdjustmentRequest, panHash: Buffe
   return createHash('sha256').update(JSON.stringify(parts)).digest();
 }
 
+/** The kind of original each adjustment refers to (a reversal takes any). */
+const originalKindOf: Record<Exclude<AdjustmentRequest['kind'], 'reversal'>, string> = {
+  void: 'sale',
+  refund: 'sale',
+  'pre-auth-void': 'pre-auth',
+  completion: 'pre-auth',
+  'completion-void': 'completion',
+};
+
 /**
  * Decides a void, refund or reversal inside the transaction that claimed its key. Every movement
  * of money is a conditional UPDATE of the original's `returned_minor` (never above its amount),
  * then the card's balance, so concurrent adjustments of one original can never give back more
  * than it took.
  */
-export async function decideAdjustment(trx: Kysely<IssuerTables>, request: AdjustmentRequest, panHash: Buffer | undefined, nowMs: bigint): Promise<Decision> {
+export async function decideAdjustment(trx: Kysely<IssuerTables>, request: AdjustmentRequest, panHash: Buffer | undefined, nowMs: bigint, rules: HoldRules): Promise<Decision> {
   if (request.kind === 'reversal') return decideReversal(trx, request, nowMs);
   const original = await trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.originalIdempotencyKey).executeTakeFirst();
-  if (original === undefined || original.outcome !== 'approved' || original.kind !== 'sale' || original.card_id === null) return { reason: 'original-not-found' };
+  if (original === undefined || original.outcome !== 'approved' || original.kind !== originalKindOf[request.kind] || original.card_id === null) return { reason: 'original-not-found' };
   const cardId = original.card_id;
   if (panHash !== undefined) {
     const card = await trx.selectFrom('issuer_cards').select('pan_hash').where('id', '=', cardId).executeTakeFirstOrThrow();
     if (!Buffer.from(card.pan_hash).equals(panHash)) return { reason: 'original-not-found' };
   }
   if (request.currency !== original.currency) return { reason: 'transaction-not-permitted', cardId };
-  if (request.kind === 'void') {
+  if (request.kind === 'pre-auth-void' || request.kind === 'completion') return decideHoldAdjustment(trx, request, original, rules, nowMs);
+  if (request.kind === 'void' || request.kind === 'completion-void') {
     if (request.amountMinor !== original.amount_minor) return { reason: 'invalid-amount', cardId };
     if (!(await giveBack(trx, original, request.amountMinor, 'whole'))) return { reason: 'invalid-transaction', cardId };
   } else {
@@ -141,12 +152,16 @@ async function decideReversal(trx: Kysely<IssuerTables>, request: AdjustmentRequ
   const original = await trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.originalIdempotencyKey).executeTakeFirstOrThrow();
   if (original.outcome !== 'approved' || original.card_id === null) return approved;
   const cardId = original.card_id;
-  if (original.kind === 'sale') {
+  if (original.kind === 'pre-auth') {
+    await releaseHoldForReversal(trx, original, request.idempotencyKey, nowMs);
+    return { ...approved, cardId };
+  }
+  if (original.kind === 'sale' || original.kind === 'completion') {
     const remaining = await takeRemaining(trx, original);
     if (remaining > 0n) await moveBalance(trx, cardId, remaining, nowMs);
     return { ...approved, cardId };
   }
-  if ((original.kind === 'void' || original.kind === 'refund') && original.original_key !== null) {
+  if ((original.kind === 'void' || original.kind === 'refund' || original.kind === 'completion-void') && original.original_key !== null) {
     // Undo the adjustment once: mark it given back in full, then give the sale its room again.
     const undone = await trx.updateTable('issuer_authorizations').set({ returned_minor: original.amount_minor }).where('id', '=', original.id).where('returned_minor', '=', 0n).returning('id').executeTakeFirst();
     if (undone === undefined) return { ...approved, cardId };

@@ -7,8 +7,8 @@ export const DEBIT_ATTEMPTS_MAX = 3;
 export type DebitResult = { readonly ok: true; readonly balanceMinor: bigint } | { readonly ok: false; readonly reason: 'exceeds-limit' | 'insufficient-funds' | 'system-error' };
 
 /**
- * Takes `amountMinor` from the card: one UPDATE whose WHERE clause holds both rules — the balance
- * covers it and today's spend plus it stays within the daily limit — so concurrent sales can
+ * Takes `amountMinor` from the card: one UPDATE whose WHERE clause holds both rules — the available
+ * balance (balance less active pre-authorisation holds) covers it and today's spend plus it stays within the daily limit — so concurrent sales can
  * neither overdraw nor overspend (PostgreSQL re-checks the WHERE on the row it waited for). A
  * new day (YYYYMMDD in the simulator's zone) starts the spend from zero in the same statement.
  * When no row matches, the card as it is now says which rule refused; if neither does (a credit
@@ -27,15 +27,15 @@ export async function debitCard(trx: Kysely<IssuerTables>, cardId: string, amoun
         updated_at_ms: nowMs,
       })
       .where('id', '=', cardId)
-      .where('balance_minor', '>=', amountMinor)
+      .where(sql<boolean>`balance_minor - held_minor >= ${amount}`)
       .where(sql<boolean>`${spentBefore} + ${amount} <= daily_limit_minor`)
       .returning('balance_minor')
       .executeTakeFirst();
     if (debited !== undefined) return { ok: true, balanceMinor: debited.balance_minor };
-    const card = await trx.selectFrom('issuer_cards').select(['balance_minor', 'daily_limit_minor', 'spent_today_minor', 'spend_day']).where('id', '=', cardId).executeTakeFirstOrThrow();
+    const card = await trx.selectFrom('issuer_cards').select(['balance_minor', 'held_minor', 'daily_limit_minor', 'spent_today_minor', 'spend_day']).where('id', '=', cardId).executeTakeFirstOrThrow();
     const spent = card.spend_day === today ? card.spent_today_minor : 0n;
     if (spent + amountMinor > card.daily_limit_minor) return { ok: false, reason: 'exceeds-limit' };
-    if (card.balance_minor < amountMinor) return { ok: false, reason: 'insufficient-funds' };
+    if (card.balance_minor - card.held_minor < amountMinor) return { ok: false, reason: 'insufficient-funds' };
   }
   return { ok: false, reason: 'system-error' };
 }

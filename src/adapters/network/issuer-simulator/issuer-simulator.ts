@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { BastionError } from '../../../lib/errors/index.js';
 import { LocalDateFormatter, TIME_ZONE_DEFAULT } from '../../../domain/terminals/index.js';
 import type { HsmPort, KeyUnderLmk } from '../../../ports/hsm.js';
 import { entryModeHasCryptogram, networkResponseCodes, type AdjustmentRequest, type AuthorizationRequest, type NetworkPort, type NetworkReason, type NetworkResponse } from '../../../ports/network.js';
@@ -10,6 +11,7 @@ import { CARD_AMOUNT_MINOR_MAX } from './card-definition.js';
 import { cardFromRow, type IssuerCard } from './card-row.js';
 import { isExpired, statusDeclines } from './card-status.js';
 import { debitCard } from './debit.js';
+import { COMPLETION_TOLERANCE_PERCENT_DEFAULT, expireStaleHolds, HOLD_LIFETIME_MS_DEFAULT, placeHold, type HoldRules } from './holds.js';
 import { withClearTrack } from './encrypted-track.js';
 import { newAuthorizationCode, newIssuerReference } from './ids.js';
 import { loadIssuerKeys, type IssuerKeys } from './issuer-keys.js';
@@ -24,10 +26,14 @@ export interface IssuerSimulatorOptions {
   readonly clock?: () => bigint;
   /** The issuer's business day (expiry, daily limits), an IANA zone; Asia/Shanghai by default. */
   readonly timeZone?: string;
+  /** How long a pre-authorisation's hold lives (HOLD_LIFETIME_MS_DEFAULT, 30 days). */
+  readonly holdLifetimeMs?: bigint;
+  /** How far a completion may exceed its hold, in percent (COMPLETION_TOLERANCE_PERCENT_DEFAULT, 15). */
+  readonly completionTolerancePercent?: bigint;
 }
 
 /** The kinds the simulator answers; the rest of the port's kinds are declined 40 for now. */
-const answeredKinds: ReadonlySet<string> = new Set(['sale', 'balance-inquiry']);
+const answeredKinds: ReadonlySet<string> = new Set(['sale', 'balance-inquiry', 'pre-auth']);
 
 /**
  * The built-in issuer: the default NetworkPort. It keeps card accounts in its own tables, checks
@@ -46,6 +52,7 @@ export class IssuerSimulator implements NetworkPort {
   private readonly hsm: HsmPort;
   private readonly clock: () => bigint;
   private readonly days: LocalDateFormatter;
+  private readonly holdRules: HoldRules;
 
   private constructor(
     options: IssuerSimulatorOptions,
@@ -55,6 +62,17 @@ export class IssuerSimulator implements NetworkPort {
     this.hsm = options.hsm;
     this.clock = options.clock ?? (() => BigInt(Date.now()));
     this.days = new LocalDateFormatter(options.timeZone ?? TIME_ZONE_DEFAULT);
+    this.holdRules = { holdLifetimeMs: options.holdLifetimeMs ?? HOLD_LIFETIME_MS_DEFAULT, completionTolerancePercent: options.completionTolerancePercent ?? COMPLETION_TOLERANCE_PERCENT_DEFAULT };
+    if (this.holdRules.holdLifetimeMs <= 0n || this.holdRules.completionTolerancePercent < 0n) throw new BastionError('ISSUER_ERR_REQUEST', 'the hold lifetime must be positive and the completion tolerance 0 or more', { argument: 'holdLifetimeMs' });
+  }
+
+  /**
+   * Ends the holds whose expiry has passed (at most EXPIRE_HOLDS_BATCH_MAX per call; returns how
+   * many): the money they held is available again. A completion also finds a stale hold
+   * expired on its own, so the sweep only frees available balance sooner.
+   */
+  async expireHolds(nowMs: bigint = this.clock()): Promise<number> {
+    return this.db.transaction().execute((trx) => expireStaleHolds(trx, nowMs));
   }
 
   /** The simulator over a seeded store; ISSUER_ERR_NOT_SEEDED before `bastion cards seed`. */
@@ -108,7 +126,7 @@ export class IssuerSimulator implements NetworkPort {
       const nowMs = this.clock();
       const claim = await claimAdjustment(trx, request, issuerReference, fingerprint, nowMs);
       if (!claim.claimed) return claim.response;
-      const decision = await decideAdjustment(trx, request, panHash, nowMs);
+      const decision = await decideAdjustment(trx, request, panHash, nowMs, this.holdRules);
       await completeAuthorization(trx, issuerReference, decision, nowMs);
       return responseOf(issuerReference, decision);
     });
@@ -148,10 +166,12 @@ export class IssuerSimulator implements NetworkPort {
     if (request.currency !== card.currency) return decline('transaction-not-permitted');
     if (request.kind === 'balance-inquiry') {
       if (request.amountMinor !== 0n) return decline('invalid-amount');
-      const now = await trx.selectFrom('issuer_cards').select('balance_minor').where('id', '=', card.id).executeTakeFirstOrThrow();
-      return { reason: 'approved', cardId: card.id, authorizationCode: newAuthorizationCode(), balanceMinor: now.balance_minor, currency: card.currency };
+      // The available balance: what active pre-authorisation holds promise is not available.
+      const now = await trx.selectFrom('issuer_cards').select(['balance_minor', 'held_minor']).where('id', '=', card.id).executeTakeFirstOrThrow();
+      return { reason: 'approved', cardId: card.id, authorizationCode: newAuthorizationCode(), balanceMinor: now.balance_minor - now.held_minor, currency: card.currency };
     }
     if (request.amountMinor <= 0n || request.amountMinor > CARD_AMOUNT_MINOR_MAX) return decline('invalid-amount');
+    if (request.kind === 'pre-auth') return placeHold(trx, { cardId: card.id, preauthKey: request.idempotencyKey, amountMinor: request.amountMinor, currency: card.currency, nowMs, rules: this.holdRules });
     const debit = await debitCard(trx, card.id, request.amountMinor, today, nowMs);
     if (!debit.ok) return decline(debit.reason);
     return { reason: 'approved', cardId: card.id, authorizationCode: newAuthorizationCode() };

@@ -98,5 +98,30 @@ export const issuerSimulatorMigrations: ModuleMigrations = {
         await db.schema.alterTable('issuer_authorizations').addColumn('original_key', 'text').execute();
       },
     },
+    {
+      // Pre-authorisation holds (docs/network.md, "Pre-authorisation holds"): what a card has
+      // promised but not yet paid, and each hold with its expiry and how it ended.
+      name: '0003_preauth_holds',
+      async up(db) {
+        await db.schema.alterTable('issuer_cards').addColumn('held_minor', 'bigint', (column) => column.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable('issuer_holds')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          // Unique: one hold per pre-authorisation, whatever retries arrive.
+          .addColumn('preauth_key', 'text', (column) => column.notNull().unique())
+          .addColumn('card_id', 'text', (column) => column.notNull().references('issuer_cards.id'))
+          .addColumn('amount_minor', 'bigint', (column) => column.notNull())
+          .addColumn('currency', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('expires_at_ms', 'bigint', (column) => column.notNull())
+          .addColumn('ended_by_key', 'text')
+          .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at_ms', 'bigint', (column) => column.notNull())
+          .addCheckConstraint('issuer_holds_status_known', sql`status in ('active', 'released', 'completed', 'expired')`)
+          .addCheckConstraint('issuer_holds_amount_positive', sql`amount_minor > 0`)
+          .execute();
+        await db.schema.createIndex('issuer_holds_status_expiry_idx').on('issuer_holds').columns(['status', 'expires_at_ms']).execute();
+      },
+    },
   ],
 };

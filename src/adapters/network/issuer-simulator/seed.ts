@@ -72,7 +72,7 @@ export async function seedIssuerSimulator(options: SeedOptions): Promise<SeedRes
 }
 
 /** The columns a definition sets, for a new card and for a reset one. */
-function definedColumns(card: TestCardDefinition, pvv: string, nowMs: bigint): Omit<IssuerCardsTable, 'id' | 'pan_hash' | 'pan_ciphertext' | 'pan_iv' | 'pan_tag' | 'bin6' | 'last4' | 'pan_length' | 'created_at_ms'> {
+function definedColumns(card: TestCardDefinition, pvv: string, nowMs: bigint): Omit<IssuerCardsTable, 'id' | 'held_minor' | 'pan_hash' | 'pan_ciphertext' | 'pan_iv' | 'pan_tag' | 'bin6' | 'last4' | 'pan_length' | 'created_at_ms'> {
   return {
     profile: card.profile,
     expiry: card.expiry,

@@ -56,6 +56,8 @@ export interface IssuerCardsTable {
   atc_high_water: bigint;
   created_at_ms: ColumnType<bigint, bigint, never>;
   updated_at_ms: bigint;
+  /** The sum of the card's active pre-authorisation holds: available = balance_minor − held_minor. */
+  held_minor: ColumnType<bigint, bigint | undefined, bigint>;
 }
 
 export type AuthorizationOutcome = 'pending' | 'approved' | 'declined';
@@ -94,8 +96,27 @@ export interface IssuerAuthorizationsTable {
   original_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+export type HoldStatus = 'active' | 'released' | 'completed' | 'expired';
+
+/** One pre-authorisation hold (holds.ts): placed by the pre-auth, ended once. */
+export interface IssuerHoldsTable {
+  id: string;
+  /** The idempotency key of the pre-authorisation that placed it. */
+  preauth_key: string;
+  card_id: string;
+  amount_minor: bigint;
+  currency: string;
+  status: string;
+  expires_at_ms: bigint;
+  /** The key of the void, completion or reversal that ended it (null while active or once expired). */
+  ended_by_key: string | null;
+  created_at_ms: ColumnType<bigint, bigint, never>;
+  updated_at_ms: bigint;
+}
+
 export interface IssuerTables {
   issuer_keys: IssuerKeysTable;
   issuer_cards: IssuerCardsTable;
   issuer_authorizations: IssuerAuthorizationsTable;
+  issuer_holds: IssuerHoldsTable;
 }
