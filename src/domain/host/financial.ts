@@ -12,15 +12,20 @@ import { packWithMac, replyFor } from './reply.js';
 import { ensureMerchantAccounts, ledgerKeyOf, networkKeyOf, recordAnswer } from './record.js';
 import { refusalCodes } from './response-codes.js';
 import { rrnFor } from './rrn.js';
-import { FINANCIAL_REQUEST_CLASS } from './transaction-record.js';
+import { FINANCIAL_REQUEST_CLASS, PREAUTH_REQUEST_CLASS } from './transaction-record.js';
 
 type Request = IsoMessage<UnionPayPosSpec>;
 
 /** Which financial transaction a 0200 is: processing code (field 3) and 60.1 together. */
-const financialKinds: readonly { readonly processingCode: string; readonly typeCode: string; readonly kind: AuthorizationKind }[] = [
-  { processingCode: '000000', typeCode: '22', kind: 'sale' },
-  { processingCode: '310000', typeCode: '01', kind: 'balance-inquiry' },
+const financialKinds: readonly { readonly mti: string; readonly processingCode: string; readonly typeCode: string; readonly kind: AuthorizationKind }[] = [
+  { mti: '0200', processingCode: '000000', typeCode: '22', kind: 'sale' },
+  { mti: '0200', processingCode: '310000', typeCode: '01', kind: 'balance-inquiry' },
+  // A pre-authorisation (0100): checked like a sale, the issuer holds the money, nothing is posted.
+  { mti: '0100', processingCode: '030000', typeCode: '10', kind: 'pre-auth' },
 ];
+
+/** Kinds that carry an amount (field 4) the network takes or holds. */
+const kindsWithAmount: ReadonlySet<AuthorizationKind> = new Set(['sale', 'pre-auth']);
 
 /** Balance (field 54): account type 2, amount type 2 ("02" available), currency 3, C/D, 12 digits. */
 const BALANCE_ACCOUNT_TYPE = '10';
@@ -35,7 +40,7 @@ const BALANCE_AMOUNT_DIGITS = 12;
  * host cannot vouch for the working keys yet (and has none for an unknown terminal).
  */
 export async function financial(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
-  const admission = await admit(deps, request, message, FINANCIAL_REQUEST_CLASS);
+  const admission = await admit(deps, request, message, request.mti === PREAUTH_REQUEST_CLASS ? PREAUTH_REQUEST_CLASS : FINANCIAL_REQUEST_CLASS);
   if (!admission.admitted) return admission.reply;
   const admitted = admission.value;
   const { terminal, merchant, key } = admitted;
@@ -43,11 +48,11 @@ export async function financial(deps: HostDependencies, request: Request, messag
   const field60 = request.get(60);
 
   const processingCode = request.get(3) ?? '';
-  const kind = financialKinds.find((entry) => entry.processingCode === processingCode && entry.typeCode === field60?.typeCode)?.kind;
+  const kind = financialKinds.find((entry) => entry.mti === request.mti && entry.processingCode === processingCode && entry.typeCode === field60?.typeCode)?.kind;
   if (kind === undefined) return respond(deps, terminal, replyFor(request, refusalCodes['unsupported-message']));
-  const amountMinor = kind === 'sale' ? BigInt(request.get(4) ?? '0') : 0n;
+  const amountMinor = kindsWithAmount.has(kind) ? BigInt(request.get(4) ?? '0') : 0n;
   const amountMax = deps.saleAmountMaxMinor ?? SALE_AMOUNT_MAX_MINOR_DEFAULT;
-  if (kind === 'sale' && amountMinor <= 0n) return respond(deps, terminal, replyFor(request, refusalCodes['amount-zero']));
+  if (kindsWithAmount.has(kind) && amountMinor <= 0n) return respond(deps, terminal, replyFor(request, refusalCodes['amount-zero']));
   if (amountMinor > amountMax) return respond(deps, terminal, replyFor(request, refusalCodes['amount-over-limit']));
   const currency = request.get(49) ?? merchant.currency;
   if (currency !== merchant.currency) return respond(deps, terminal, replyFor(request, refusalCodes['currency-mismatch']));
@@ -56,7 +61,7 @@ export async function financial(deps: HostDependencies, request: Request, messag
 
   const pinData = await translatePin(deps, terminal, card, request.get(52));
   const encryptedTrack2 = await translateTrack(deps, terminal, card);
-  const rrn = rrnFor(terminalId, key.batch, trace);
+  const rrn = rrnFor(terminalId, key.batch, trace, key.requestClass);
   const authorization: AuthorizationRequest = {
     kind,
     idempotencyKey: networkKeyOf(key),

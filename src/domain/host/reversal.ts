@@ -9,12 +9,15 @@ import { ledgerKeyOf, merchantPayableAccount, networkKeyOf, recordAnswer } from 
 import { packWithMac, replyFor } from './reply.js';
 import { rrnFor } from './rrn.js';
 import type { HostTables } from './tables.js';
-import { FINANCIAL_REQUEST_CLASS, insertIfFirst, REFUND_REQUEST_CLASS, REVERSAL_REQUEST_CLASS, REVERSED_UNSEEN_KIND, type RecordKey } from './transaction-record.js';
+import { FINANCIAL_REQUEST_CLASS, insertIfFirst, PREAUTH_REQUEST_CLASS, REFUND_REQUEST_CLASS, REVERSAL_REQUEST_CLASS, REVERSED_UNSEEN_KIND, type RecordKey } from './transaction-record.js';
 
 type Request = IsoMessage<UnionPayPosSpec>;
 
-/** Which request class a 0400 reverses, by its 60.1 (a copy of the original's): pre-auth family 0100, refund 0220, else 0200. */
-const originalClassByTypeCode: Readonly<Record<string, string>> = { '10': '0100', '11': '0100', '25': REFUND_REQUEST_CLASS };
+/** Which request class a 0400 reverses, by its 60.1 (a copy of the original's): pre-auth family 0100, refund and completion advice 0220, else 0200. */
+const originalClassByTypeCode: Readonly<Record<string, string>> = { '10': PREAUTH_REQUEST_CLASS, '11': PREAUTH_REQUEST_CLASS, '24': REFUND_REQUEST_CLASS, '25': REFUND_REQUEST_CLASS };
+
+/** Kinds a reversal undoes; a reversed pre-auth void leaves its pre-auth voided (the issuer does not hold again). */
+const reversibleKinds: ReadonlySet<string> = new Set(['sale', 'void', 'refund', 'pre-auth', 'pre-auth-void', 'completion', 'completion-void']);
 
 export function originalClassOf(typeCode: string | undefined): string {
   return (typeCode === undefined ? undefined : originalClassByTypeCode[typeCode]) ?? FINANCIAL_REQUEST_CLASS;
@@ -134,11 +137,11 @@ interface Undo {
 /** Undoes an approved original once (`cancelled_by` is set only while it is null). */
 async function undoOriginal(deps: HostDependencies, trx: Transaction<HostTables>, plan: Undo): Promise<void> {
   const { original } = plan;
-  if (original.response_code !== '00' || !['sale', 'void', 'refund'].includes(original.kind)) return;
+  if (original.response_code !== '00' || !reversibleKinds.has(original.kind)) return;
   const marked = await trx.updateTable('host_transactions').set({ cancelled_by: `reversal ${plan.rrn}` }).where('id', '=', original.id).where('cancelled_by', 'is', null).returning(['refunded_minor']).executeTakeFirst();
   if (marked === undefined) return;
   const post = (postings: PostingInput[]): Promise<unknown> => deps.ledger.postWithin(trx, { idempotencyKey: plan.ledgerKey, kind: 'reversal', description: `reversal ${plan.rrn} of ${original.kind} ${original.rrn}`, occurredAtMs: plan.nowMs, postings });
-  if (original.kind === 'sale') {
+  if (original.kind === 'sale' || original.kind === 'completion') {
     // Refunds already gave part back: the reversal moves what is left, as a refund does (the fee stays).
     if (marked.refunded_minor === 0n) {
       if (plan.undo !== undefined) await post(plan.undo);
@@ -152,9 +155,10 @@ async function undoOriginal(deps: HostDependencies, trx: Transaction<HostTables>
     return;
   }
   if (plan.undo !== undefined) await post(plan.undo);
-  if (original.original_rrn === null) return;
-  if (original.kind === 'void') {
-    await trx.updateTable('host_transactions').set({ cancelled_by: null }).where('rrn', '=', original.original_rrn).where('cancelled_by', '=', `void ${original.rrn}`).execute();
+  if (original.original_rrn === null || original.kind === 'pre-auth' || original.kind === 'pre-auth-void') return;
+  if (original.kind === 'void' || original.kind === 'completion-void') {
+    // The voided sale or completion stands again (the issuer took the money again).
+    await trx.updateTable('host_transactions').set({ cancelled_by: null }).where('rrn', '=', original.original_rrn).where('cancelled_by', '=', `${original.kind} ${original.rrn}`).execute();
   } else {
     const amount = sql<bigint>`cast(${original.amount_minor} as bigint)`;
     await trx

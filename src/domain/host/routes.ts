@@ -3,6 +3,7 @@ import type { HostDependencies } from './deps.js';
 import { ECHO_TEST_NETWORK_CODE, echoTest } from './echo-test.js';
 import { batchUpload } from './batch-upload.js';
 import { financial } from './financial.js';
+import { completion, completionVoid, preAuthVoid } from './preauth.js';
 import { refund } from './refund.js';
 import { reversal } from './reversal.js';
 import { aidDownload, aidEnd, aidQuery, capkDownload, capkEnd, capkQuery, paramNetworkCodes } from './param-download.js';
@@ -49,6 +50,12 @@ export const hostRoutes: readonly HostRoute[] = [
   // TDK); the host always answers in the 004 layout, which those terminals take as well.
   { name: 'sign-in', mti: '0800', handle: signIn },
   { name: 'void', mti: '0200', processingCode: '200000', typeCode: '23', handle: voidSale },
+  // The pre-authorisation family (preauth.ts; the pre-auth itself is answered by financial.ts).
+  { name: 'pre-auth', mti: '0100', processingCode: '030000', typeCode: '10', handle: financial },
+  { name: 'pre-auth-void', mti: '0100', processingCode: '200000', typeCode: '11', handle: preAuthVoid },
+  { name: 'completion', mti: '0200', processingCode: '000000', typeCode: '20', handle: completion },
+  { name: 'completion-advice', mti: '0220', processingCode: '000000', typeCode: '24', handle: completion },
+  { name: 'completion-void', mti: '0200', processingCode: '200000', typeCode: '21', handle: completionVoid },
   { name: 'financial', mti: '0200', handle: financial },
   { name: 'refund', mti: '0220', processingCode: '200000', typeCode: '25', handle: refund },
   // A reversal copies its original's 3 and 60.1: every 0400 is one route (reversal.ts reads the class).

@@ -8,6 +8,8 @@ export const FINANCIAL_REQUEST_CLASS = '0200';
 /** Refunds (0220) and reversals (0400) have classes of their own. */
 export const REFUND_REQUEST_CLASS = '0220';
 export const REVERSAL_REQUEST_CLASS = '0400';
+/** Pre-authorisations and their voids (0100) have a class of their own too. */
+export const PREAUTH_REQUEST_CLASS = '0100';
 
 /**
  * The kind of the row a reversal leaves under its original's key when the host never saw the

@@ -19,7 +19,7 @@ type Request = IsoMessage<UnionPayPosSpec>;
  * void, which admission checked is the terminal's) and only while no settlement was answered for
  * that batch (`SettlementService.isBatchClosed`). A sale of a settled batch is refunded instead.
  */
-async function batchOpenForVoid(deps: HostDependencies, original: OriginalRow, admitted: Admitted): Promise<boolean> {
+export async function batchOpenForVoid(deps: HostDependencies, original: OriginalRow, admitted: Admitted): Promise<boolean> {
   if (original.batch_number !== admitted.key.batch) return false;
   return !(await deps.settlement.isBatchClosed(original.terminal_id, original.batch_number));
 }

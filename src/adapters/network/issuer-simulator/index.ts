@@ -16,3 +16,4 @@ export { CARD_AMOUNT_MINOR_MAX } from './card-definition.js';
 export { IDEMPOTENCY_KEY_LENGTH_MAX, CDOL_DATA_BYTES_MAX } from './request-checks.js';
 export { TRACK2_CVV_DIGITS, TRACK2_LENGTH_MAX, parseTrack2, formatTrack2, type Track2 } from './track2.js';
 export { cardStatuses, type CardStatus, type IssuerTables } from './tables.js';
+export { COMPLETION_TOLERANCE_PERCENT_DEFAULT, HOLD_LIFETIME_MS_DEFAULT, EXPIRE_HOLDS_BATCH_MAX } from './holds.js';
