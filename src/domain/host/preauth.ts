@@ -44,7 +44,8 @@ interface Match {
   readonly requestClass: string;
   readonly originalKind: string;
   readonly originalClasses: readonly string[];
-  readonly rrnRequired: boolean;
+  /** Field 37, the original's RRN: required, checked when sent, or ignored. */
+  readonly rrn: 'required' | 'if-sent' | 'ignored';
 }
 
 async function matchOriginal(deps: HostDependencies, request: Request, message: Buffer, match: Match): Promise<Matched | Buffer> {
@@ -66,8 +67,9 @@ async function matchOriginal(deps: HostDependencies, request: Request, message: 
     original ??= await findOriginal(db, { terminalId: admitted.key.terminalId, batch: field61.originalBatch, trace: field61.originalTrace, requestClass: originalClass });
   }
   if (original === undefined || original.kind !== match.originalKind || original.response_code !== '00' || original.auth_code !== authCode) return refuse('original-not-found');
-  // A void names its original's RRN too (37); a completion does not need to.
-  if (match.rrnRequired && request.get(37) !== original.rrn) return refuse('original-not-found');
+  // A completion void names its completion's RRN (37); a pre-auth void may (then it must match); a completion need not.
+  const rrn = request.get(37);
+  if ((match.rrn === 'required' && rrn !== original.rrn) || (match.rrn === 'if-sent' && rrn !== undefined && rrn !== original.rrn)) return refuse('original-not-found');
   const panId = await deps.panVault.find(card.pan);
   if (panId === undefined || panId !== original.pan_id) return refuse('original-not-found');
   if ((request.get(49) ?? original.currency) !== original.currency) return refuse('currency-mismatch');
@@ -142,12 +144,12 @@ async function decideAndRecord(deps: HostDependencies, plan: Plan): Promise<Buff
 }
 
 /**
- * A pre-auth void (0100, 3 = 200000, 60.1 = 11): 61 = the pre-auth's batch + trace, 37 its RRN,
- * 38 its auth code, 4 its amount, the card. Once (12 after a void, completion or reversal); any batch. The
+ * A pre-auth void (0100, 3 = 200000, 60.1 = 11): 61 = the pre-auth's batch + trace, 37 its RRN
+ * (optional), 38 its auth code, 4 its amount, the card. Once (12 after a void, completion or reversal); any batch. The
  * network releases the hold; nothing is posted (the pre-auth posted nothing).
  */
 export async function preAuthVoid(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
-  const matched = await matchOriginal(deps, request, message, { requestClass: PREAUTH_REQUEST_CLASS, originalKind: 'pre-auth', originalClasses: [PREAUTH_REQUEST_CLASS], rrnRequired: true });
+  const matched = await matchOriginal(deps, request, message, { requestClass: PREAUTH_REQUEST_CLASS, originalKind: 'pre-auth', originalClasses: [PREAUTH_REQUEST_CLASS], rrn: 'if-sent' });
   if (Buffer.isBuffer(matched)) return matched;
   const refuse = (reason: Refusal): Promise<Buffer> => respond(deps, matched.admitted.terminal, replyFor(request, refusalCodes[reason]));
   if (matched.original.cancelled_by !== null) return refuse('original-not-voidable');
@@ -165,7 +167,7 @@ export async function preAuthVoid(deps: HostDependencies, request: Request, mess
  */
 export async function completion(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
   const requestClass = request.mti === REFUND_REQUEST_CLASS ? REFUND_REQUEST_CLASS : FINANCIAL_REQUEST_CLASS;
-  const matched = await matchOriginal(deps, request, message, { requestClass, originalKind: 'pre-auth', originalClasses: [PREAUTH_REQUEST_CLASS], rrnRequired: false });
+  const matched = await matchOriginal(deps, request, message, { requestClass, originalKind: 'pre-auth', originalClasses: [PREAUTH_REQUEST_CLASS], rrn: 'ignored' });
   if (Buffer.isBuffer(matched)) return matched;
   if (matched.original.cancelled_by !== null) return respond(deps, matched.admitted.terminal, replyFor(request, refusalCodes['original-not-voidable']));
   const { merchant } = matched.admitted;
@@ -180,7 +182,7 @@ export async function completion(deps: HostDependencies, request: Request, messa
  * entry is undone by a new entry (fee included, as a void); the hold is not put back.
  */
 export async function completionVoid(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
-  const matched = await matchOriginal(deps, request, message, { requestClass: FINANCIAL_REQUEST_CLASS, originalKind: 'completion', originalClasses: [FINANCIAL_REQUEST_CLASS, REFUND_REQUEST_CLASS], rrnRequired: true });
+  const matched = await matchOriginal(deps, request, message, { requestClass: FINANCIAL_REQUEST_CLASS, originalKind: 'completion', originalClasses: [FINANCIAL_REQUEST_CLASS, REFUND_REQUEST_CLASS], rrn: 'required' });
   if (Buffer.isBuffer(matched)) return matched;
   const { original, admitted } = matched;
   const refuse = (reason: Refusal): Promise<Buffer> => respond(deps, admitted.terminal, replyFor(request, refusalCodes[reason]));
