@@ -54,10 +54,19 @@ export function parseBalanceField(field54: string): { balanceMinor: bigint; curr
   return { currency: match[1] ?? '', balanceMinor: match[2] === 'D' ? -amount : amount };
 }
 
-/** What a receipt can be for: the 0200 kinds, a void and a refund. */
-export type ReceiptTransaction = FinancialKind | 'void' | 'refund';
+/** What a receipt can be for: the 0200 kinds, a void, a refund and the pre-authorisation family. */
+export type ReceiptTransaction = FinancialKind | 'void' | 'refund' | 'pre-auth' | 'pre-auth-void' | 'completion' | 'completion-void';
 
-const transactionNames: Readonly<Record<ReceiptTransaction, string>> = { sale: 'SALE', 'balance-inquiry': 'BALANCE INQUIRY', void: 'VOID', refund: 'REFUND' };
+const transactionNames: Readonly<Record<ReceiptTransaction, string>> = {
+  sale: 'SALE',
+  'balance-inquiry': 'BALANCE INQUIRY',
+  void: 'VOID',
+  refund: 'REFUND',
+  'pre-auth': 'PRE-AUTH',
+  'pre-auth-void': 'PRE-AUTH VOID',
+  completion: 'PRE-AUTH COMPLETION',
+  'completion-void': 'COMPLETION VOID',
+};
 const entryNames: Readonly<Record<EntryMethod, string>> = { chip: 'CHIP', swipe: 'SWIPE', contactless: 'CONTACTLESS' };
 
 function yuan(minor: bigint): string {
