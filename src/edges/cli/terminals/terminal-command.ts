@@ -5,6 +5,7 @@ import type { CliIo } from '../io.js';
 import { formatTable, requiredOption, runWithServices, toJsonLine, wholeNumberOption } from '../merchants/services.js';
 import { addSettleCommand } from './settle-command.js';
 import { addParamsCommand } from './params-commands.js';
+import { addPreAuthCommands } from './preauth-commands.js';
 import { addRefundCommand } from './refund-command.js';
 import { addReverseCommand, addVoidCommand } from './reverse-command.js';
 import { addSimulatorCommands } from './simulator-commands.js';
@@ -90,6 +91,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
   addReverseCommand(terminal, io, setExit);
   addVoidCommand(terminal, io, setExit);
   addRefundCommand(terminal, io, setExit);
+  addPreAuthCommands(terminal, io, setExit);
   return terminal;
 }
 
