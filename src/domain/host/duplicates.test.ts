@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import { unionPayEcbMac } from '../../lib/crypto/index.js';
 import { IsoMessage, unionPayPosSpec } from '../../lib/iso8583/index.js';
 import { carriesMac, hostCodec } from './reply.js';
 import type { HostTables } from './tables.js';
-import { codec, openHost, TestTerminal, type HostFixture } from './test-host.js';
+import { codec, TestTerminal, useHost } from './test-host.js';
 
 /** Whether field 64 of a packed reply is the POS ECB MAC of MTI..63 under `mak`. */
 function macVerifies(reply: Buffer, mak: Buffer | undefined): boolean {
@@ -14,75 +14,63 @@ function macVerifies(reply: Buffer, mak: Buffer | undefined): boolean {
 }
 
 describe.each(databases)('duplicates over real TCP on $name', (database) => {
-  let fixture: HostFixture;
-  let terminal: TestTerminal;
-
-  beforeEach(async () => {
-    fixture = await openHost(database);
-    terminal = await TestTerminal.connect(fixture);
-    await terminal.signIn();
-  });
-
-  afterEach(async () => {
-    terminal.close();
-    await fixture.close();
-  });
+  const host = useHost(database);
 
   async function rows() {
-    return fixture.store.db<HostTables>().selectFrom('host_transactions').selectAll().execute();
+    return host.fixture.store.db<HostTables>().selectFrom('host_transactions').selectAll().execute();
   }
 
   it('answers 94 to another transaction under an answered terminal + batch + trace (amount, card, processing code), without a network call or posting', async () => {
     const card = testCard('approve-chip-pin');
     const trace = '000777';
-    const first = await terminal.exchangeRaw(terminal.sale(card, { pin: '1234', trace, amountMinor: 100n }));
+    const first = await host.terminal.exchangeRaw(host.terminal.sale(card, { pin: '1234', trace, amountMinor: 100n }));
     expect(hostCodec.unpack(first).get(39)).toBe('00');
     const others = [
-      terminal.sale(card, { pin: '1234', trace, amountMinor: 200n }),
-      terminal.sale(testCard('approve-magstripe'), { pin: '1234', trace, amountMinor: 100n }),
-      terminal.sale(card, { pin: '1234', trace, balance: true }),
+      host.terminal.sale(card, { pin: '1234', trace, amountMinor: 200n }),
+      host.terminal.sale(testCard('approve-magstripe'), { pin: '1234', trace, amountMinor: 100n }),
+      host.terminal.sale(card, { pin: '1234', trace, balance: true }),
     ];
     for (const other of others) {
-      const reply = await terminal.exchangeRaw(other);
+      const reply = await host.terminal.exchangeRaw(other);
       expect(hostCodec.unpack(reply).get(39)).toBe('94');
-      expect(macVerifies(reply, terminal.mak)).toBe(true);
+      expect(macVerifies(reply, host.terminal.mak)).toBe(true);
     }
     // The first transaction sent again is still a retransmission.
-    const again = await terminal.exchangeRaw(terminal.sale(card, { pin: '1234', trace, amountMinor: 100n }));
+    const again = await host.terminal.exchangeRaw(host.terminal.sale(card, { pin: '1234', trace, amountMinor: 100n }));
     expect(again.equals(first)).toBe(true);
     const stored = await rows();
     expect(stored).toHaveLength(1);
     expect(stored[0]?.request_fingerprint).toHaveLength(32);
-    expect((await fixture.ledger.verifyLedger()).entriesChecked).toBe(1);
+    expect((await host.fixture.ledger.verifyLedger()).entriesChecked).toBe(1);
   });
 
   it('replays to a terminal that signed in again the first reply, MAC made again under the new MAK, otherwise byte for byte', async () => {
-    const request = terminal.sale(testCard('approve-chip-pin'), { pin: '1234' });
-    const first = await terminal.exchangeRaw(request);
-    const oldMak = terminal.mak;
-    await terminal.signIn();
-    expect(terminal.mak?.equals(oldMak ?? Buffer.alloc(0))).toBe(false);
+    const request = host.terminal.sale(testCard('approve-chip-pin'), { pin: '1234' });
+    const first = await host.terminal.exchangeRaw(request);
+    const oldMak = host.terminal.mak;
+    await host.terminal.signIn();
+    expect(host.terminal.mak?.equals(oldMak ?? Buffer.alloc(0))).toBe(false);
     // The terminal sends the same message again, MAC'd under the MAK it now holds.
-    const replay = await terminal.exchangeRaw(terminal.withMac(codec.unpack(request)));
+    const replay = await host.terminal.exchangeRaw(host.terminal.withMac(codec.unpack(request)));
     expect(replay.subarray(0, replay.length - 8).equals(first.subarray(0, first.length - 8))).toBe(true);
-    expect(macVerifies(replay, terminal.mak)).toBe(true);
-    expect(macVerifies(first, terminal.mak)).toBe(false); // the recorded MAC would not have verified
+    expect(macVerifies(replay, host.terminal.mak)).toBe(true);
+    expect(macVerifies(first, host.terminal.mak)).toBe(false); // the recorded MAC would not have verified
     expect(await rows()).toHaveLength(1);
-    expect((await fixture.ledger.verifyLedger()).entriesChecked).toBe(1);
+    expect((await host.fixture.ledger.verifyLedger()).entriesChecked).toBe(1);
   });
 
   it('settles copies racing on several connections with one posting and one answer', async () => {
-    const request = terminal.sale(testCard('approve-chip-pin'), { pin: '1234' });
-    const others = await Promise.all([TestTerminal.connect(fixture), TestTerminal.connect(fixture), TestTerminal.connect(fixture)]);
+    const request = host.terminal.sale(testCard('approve-chip-pin'), { pin: '1234' });
+    const others = await Promise.all([TestTerminal.connect(host.fixture), TestTerminal.connect(host.fixture), TestTerminal.connect(host.fixture)]);
     try {
-      const replies = await Promise.all([terminal, ...others].map((sender) => sender.exchangeRaw(request)));
+      const replies = await Promise.all([host.terminal, ...others].map((sender) => sender.exchangeRaw(request)));
       for (const reply of replies) expect(reply.equals(replies[0] ?? Buffer.alloc(0))).toBe(true);
       expect(hostCodec.unpack(replies[0] ?? Buffer.alloc(0)).get(39)).toBe('00');
     } finally {
       for (const other of others) other.close();
     }
     expect(await rows()).toHaveLength(1);
-    expect((await fixture.ledger.verifyLedger()).entriesChecked).toBe(1);
+    expect((await host.fixture.ledger.verifyLedger()).entriesChecked).toBe(1);
   });
 });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach } from 'vitest';
 import { loadKey, testHsm } from '../../adapters/hsm/test-hsm.js';
 import { IssuerSimulator, seedIssuerSimulator, testCardTrack2, testOnlyArqc, type TestCardDefinition } from '../../adapters/network/issuer-simulator/index.js';
 import { cdolData, nextAtc, testClock, type TestClock } from '../../adapters/network/issuer-simulator/test-issuer.js';
@@ -54,7 +55,14 @@ export interface HostFixture {
   close(options?: { readonly auditIntact?: boolean }): Promise<void>;
 }
 
-export async function openHost(database: TestDatabase, options: { saleAmountMaxMinor?: bigint; macFailuresLockAfter?: number; logger?: HostLogger; paramPageBytesMax?: number } = {}): Promise<HostFixture> {
+export interface HostOptions {
+  readonly saleAmountMaxMinor?: bigint;
+  readonly macFailuresLockAfter?: number;
+  readonly logger?: HostLogger;
+  readonly paramPageBytesMax?: number;
+}
+
+export async function openHost(database: TestDatabase, options: HostOptions = {}): Promise<HostFixture> {
   const store = await database.open(storeModules);
   const hsm = testHsm();
   const clock = testClock();
@@ -92,6 +100,49 @@ export async function openHost(database: TestDatabase, options: { saleAmountMaxM
       } finally {
         await store.close();
       }
+    },
+  };
+}
+
+/** The host and its signed-in terminal of the test that is running; see `useHost`. */
+export interface HostUnderTest {
+  readonly fixture: HostFixture;
+  readonly terminal: TestTerminal;
+}
+
+/**
+ * Registers, in the enclosing describe, a fresh host and a connected terminal for each test
+ * (beforeEach; signed in unless `signIn: false`) and their closing (afterEach). The getters read
+ * the running test's host and terminal; outside a test they throw.
+ */
+export function useHost(database: TestDatabase, options: HostOptions & { readonly signIn?: boolean } = {}): HostUnderTest {
+  const { signIn = true, ...hostOptions } = options;
+  let current: HostUnderTest | undefined;
+  const running = (): HostUnderTest => {
+    if (current === undefined) throw new Error('the host is open only while a test runs');
+    return current;
+  };
+  beforeEach(async () => {
+    const fixture = await openHost(database, hostOptions);
+    const terminal = await TestTerminal.connect(fixture).catch(async (error: unknown) => {
+      await fixture.close();
+      throw error;
+    });
+    current = { fixture, terminal };
+    if (signIn) await terminal.signIn();
+  });
+  afterEach(async () => {
+    const closing = current;
+    current = undefined;
+    closing?.terminal.close();
+    await closing?.fixture.close();
+  });
+  return {
+    get fixture() {
+      return running().fixture;
+    },
+    get terminal() {
+      return running().terminal;
     },
   };
 }
