@@ -1,24 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import type { HostTables } from '../../domain/host/index.js';
 import { hostMoney, issuerBalance } from '../../domain/host/test-adjustments.js';
-import { reversePending, signInTerminal, transact } from './terminal.js';
-import { openSimulatorFixture, type SimulatorFixture } from './test-simulator.js';
+import { reversePending, transact } from './terminal.js';
+import { useSignedInSimulator } from './test-simulator.js';
 
 const card = testCard('approve-magstripe');
 
 describe.each(databases)('a sale whose response is dropped is reversed, through the simulator over TCP on $name', (database) => {
-  let fixture: SimulatorFixture;
-
-  beforeEach(async () => {
-    fixture = await openSimulatorFixture(database);
-    await signInTerminal(fixture.context);
-  });
-
-  afterEach(async () => {
-    await fixture.close();
-  });
+  const fixture = useSignedInSimulator(database);
 
   const sale = (amountMinor: bigint, dropResponse = false) => transact(fixture.context, { kind: 'sale', card, entry: 'swipe', pin: '1234', amountMinor, dropResponse });
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import type { HostTables } from '../../domain/host/index.js';
@@ -6,19 +6,10 @@ import { MERCHANT_ID, TERMINAL_ID } from '../../domain/host/test-host.js';
 import { loadJournal, saveJournal } from './journal.js';
 import { settleTerminal } from './settle.js';
 import { signInTerminal, transact } from './terminal.js';
-import { openSimulatorFixture, type SimulatorFixture } from './test-simulator.js';
+import { useSignedInSimulator } from './test-simulator.js';
 
 describe.each(databases)('settlement and batch upload through the terminal simulator over TCP on $name', (database) => {
-  let fixture: SimulatorFixture;
-
-  beforeEach(async () => {
-    fixture = await openSimulatorFixture(database);
-    await signInTerminal(fixture.context);
-  });
-
-  afterEach(async () => {
-    await fixture.close();
-  });
+  const fixture = useSignedInSimulator(database);
 
   const sale = (profile: string, amountMinor: bigint, options: { pin?: string; entry?: 'chip' | 'swipe' | 'contactless'; dropResponse?: boolean } = {}) => {
     const card = testCard(profile);

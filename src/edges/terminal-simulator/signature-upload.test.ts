@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import { decodeGrayPng, encodeGrayPng, SignatureService, SIGNATURE_PART_BYTES_MAX, type ESignatureTables } from '../../domain/e-signature/index.js';
@@ -7,8 +7,8 @@ import { TERMINAL_ID } from '../../domain/host/test-host.js';
 import { expectBastionRejection } from '../../lib/errors/test-helpers.js';
 import { squiggleSignature } from './signature-image.js';
 import { signatureParts, uploadSignature, uploadSignatureParts } from './signature-upload.js';
-import { signInTerminal, transact } from './terminal.js';
-import { openSimulatorFixture, type SimulatorFixture } from './test-simulator.js';
+import { transact } from './terminal.js';
+import { useSignedInSimulator } from './test-simulator.js';
 
 /** A greyscale PNG of noise: it does not compress, so it takes many parts. */
 function noisyPng(width: number, height: number, seed: string): Buffer {
@@ -22,16 +22,7 @@ function noisyPng(width: number, height: number, seed: string): Buffer {
 }
 
 describe.each(databases)('electronic signature upload over TCP through the simulator on $name', (database) => {
-  let fixture: SimulatorFixture;
-
-  beforeEach(async () => {
-    fixture = await openSimulatorFixture(database);
-    await signInTerminal(fixture.context);
-  });
-
-  afterEach(async () => {
-    await fixture.close();
-  });
+  const fixture = useSignedInSimulator(database);
 
   const sale = async (profile = 'approve-chip-pin', amountMinor = 1_234n) => {
     const card = testCard(profile);

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { TestDatabase } from '../../adapters/store/test-databases.js';
 import { MERCHANT_ID, openHost, TERMINAL_ID, type HostFixture } from '../../domain/host/test-host.js';
 import { loadSimulatorState, provisionSimulatedTerminal, saveSimulatorState, type SimulatorState } from './state.js';
+import { signInTerminal } from './terminal.js';
 
 /**
  * Test support (left out of the build): a real host (openHost: ChannelServer, pipeline, seeded
@@ -22,7 +24,12 @@ export interface SimulatorFixture {
 /** Exchanges here end almost at once on a healthy machine; the bound only keeps a broken run from hanging. */
 export const TEST_TIMEOUT_MS = 10_000;
 
-export async function openSimulatorFixture(database: TestDatabase, options: { macFailuresLockAfter?: number; encryptTracks?: boolean } = {}): Promise<SimulatorFixture> {
+export interface SimulatorFixtureOptions {
+  readonly macFailuresLockAfter?: number;
+  readonly encryptTracks?: boolean;
+}
+
+export async function openSimulatorFixture(database: TestDatabase, options: SimulatorFixtureOptions = {}): Promise<SimulatorFixture> {
   const host = await openHost(database, { macFailuresLockAfter: options.macFailuresLockAfter ?? 3 });
   const dataDir = mkdtempSync(join(tmpdir(), 'bastion-simulator-'));
   provisionSimulatedTerminal({ dataDir, terminalId: TERMINAL_ID, merchantId: MERCHANT_ID, hostAddress: { host: host.address.host, port: host.address.port }, tmk: host.tmk, ...(options.encryptTracks === undefined ? {} : { encryptTracks: options.encryptTracks }) });
@@ -37,6 +44,46 @@ export async function openSimulatorFixture(database: TestDatabase, options: { ma
     async close() {
       await host.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What a test sees of its fixture through `useSignedInSimulator`: the fixture without close. */
+export type SimulatorUnderTest = Omit<SimulatorFixture, 'close'>;
+
+/**
+ * Registers, in the enclosing describe, a fresh fixture for each test with the terminal signed
+ * in (beforeEach) and its closing (afterEach). The returned view reads the running test's
+ * fixture; outside a test it throws.
+ */
+export function useSignedInSimulator(database: TestDatabase, options: SimulatorFixtureOptions = {}): SimulatorUnderTest {
+  let current: SimulatorFixture | undefined;
+  const running = (): SimulatorFixture => {
+    if (current === undefined) throw new Error('the simulator fixture is open only while a test runs');
+    return current;
+  };
+  beforeEach(async () => {
+    current = await openSimulatorFixture(database, options);
+    await signInTerminal(current.context);
+  });
+  afterEach(async () => {
+    const closing = current;
+    current = undefined;
+    await closing?.close();
+  });
+  return {
+    get host() {
+      return running().host;
+    },
+    get dataDir() {
+      return running().dataDir;
+    },
+    get context() {
+      return running().context;
+    },
+    state: (terminalId) => running().state(terminalId),
+    edit: (change, terminalId) => {
+      running().edit(change, terminalId);
     },
   };
 }

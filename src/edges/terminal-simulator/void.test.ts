@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import { hostMoney, issuerBalance } from '../../domain/host/test-adjustments.js';
@@ -6,23 +6,14 @@ import { TERMINAL_ID } from '../../domain/host/test-host.js';
 import { expectBastionRejection } from '../../lib/errors/test-helpers.js';
 import { loadJournal } from './journal.js';
 import { formatReceipt } from './receipt.js';
-import { signInTerminal, transact } from './terminal.js';
-import { openSimulatorFixture, type SimulatorFixture } from './test-simulator.js';
+import { transact } from './terminal.js';
+import { useSignedInSimulator } from './test-simulator.js';
 import { voidTransaction } from './void.js';
 
 const card = testCard('approve-magstripe');
 
 describe.each(databases)('a void through the terminal simulator over TCP on $name', (database) => {
-  let fixture: SimulatorFixture;
-
-  beforeEach(async () => {
-    fixture = await openSimulatorFixture(database);
-    await signInTerminal(fixture.context);
-  });
-
-  afterEach(async () => {
-    await fixture.close();
-  });
+  const fixture = useSignedInSimulator(database);
 
   it('voids a sale by its trace from the journal (RRN, auth code, amount), once; the receipt says VOID', async () => {
     const sale = await transact(fixture.context, { kind: 'sale', card, entry: 'swipe', pin: '1234', amountMinor: 4_200n });

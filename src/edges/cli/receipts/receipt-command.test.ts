@@ -11,8 +11,8 @@ import { MERCHANT_ID, openHost, TERMINAL_ID, type HostFixture } from '../../../d
 import { squiggleSignature } from '../../terminal-simulator/signature-image.js';
 import { uploadSignature } from '../../terminal-simulator/signature-upload.js';
 import { provisionSimulatedTerminal } from '../../terminal-simulator/state.js';
-import { signInTerminal, transact } from '../../terminal-simulator/terminal.js';
-import { openSimulatorFixture, type SimulatorFixture } from '../../terminal-simulator/test-simulator.js';
+import { transact } from '../../terminal-simulator/terminal.js';
+import { useSignedInSimulator } from '../../terminal-simulator/test-simulator.js';
 import { useTemporaryDataDir } from '../merchants/test-cli-env.js';
 import { loadBackOfficeReceipt } from './receipt-data.js';
 import { renderReceiptPdf } from './receipt-pdf.js';
@@ -57,14 +57,7 @@ function pdfImage(objects: Map<number, Buffer>): { width: number; height: number
 }
 
 describe.each(databases)('the electronic receipt with its signature on $name', (database) => {
-  let fixture: SimulatorFixture;
-  beforeEach(async () => {
-    fixture = await openSimulatorFixture(database);
-    await signInTerminal(fixture.context);
-  });
-  afterEach(async () => {
-    await fixture.close();
-  });
+  const fixture = useSignedInSimulator(database);
 
   it('text and PDF carry the transaction, the masked card only and the signature pixels', async () => {
     const sale = await transact(fixture.context, { kind: 'sale', card: testCard('approve-chip-pin'), entry: 'chip', amountMinor: 1_234n, pin: '1234' });
