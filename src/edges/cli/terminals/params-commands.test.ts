@@ -1,34 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databases } from '../../../adapters/store/test-databases.js';
 import { parseEmvParameterFile } from '../../../domain/emv-params/index.js';
 import { shippedParameters } from '../../../domain/emv-params/test-params.js';
-import { MERCHANT_ID, openHost, TERMINAL_ID, type HostFixture } from '../../../domain/host/test-host.js';
-import { splitKey, toHex } from '../../../lib/crypto/index.js';
+import { TERMINAL_ID } from '../../../domain/host/test-host.js';
 import { useTemporaryDataDir } from '../merchants/test-cli-env.js';
+import { useSimulatedTerminalCli } from './test-terminal-cli.js';
 
 const cli = useTemporaryDataDir();
 
 describe.each(databases)('bastion terminal params against a real host on $name', (database) => {
-  let host: HostFixture;
-
-  beforeEach(async () => {
-    cli.setUp();
-    host = await openHost(database);
-    const components = splitKey('tdes', host.tmk, 2).map((component) => toHex(component.key));
-    const injected = await cli.run('terminal', 'inject', '--tid', TERMINAL_ID, '--mid', MERCHANT_ID, '--host', '127.0.0.1', '--port', String(host.address.port), '--component', components[0] ?? '', '--component', components[1] ?? '');
-    expect(injected.exitCode).toBe(0);
-  });
-
-  afterEach(async () => {
-    await host.close();
-    cli.tearDown();
-  });
+  const host = useSimulatedTerminalCli(cli, database, { signIn: false });
 
   it('needs a sign-in, then downloads every key and AID (exit 0, text and JSON); declined is exit 3', async () => {
     const notSignedIn = await cli.run('terminal', 'params', '--tid', TERMINAL_ID);
     expect(notSignedIn).toMatchObject({ exitCode: 2, stdout: '' });
     expect(notSignedIn.stderr).toMatch(/^error SIM_ERR_NOT_SIGNED_IN: /);
-    await host.emvParams.import(parseEmvParameterFile(JSON.stringify(shippedParameters())));
+    await host().emvParams.import(parseEmvParameterFile(JSON.stringify(shippedParameters())));
     const signIn = await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID);
     expect(signIn.exitCode).toBe(0);
     expect(signIn.stdout).toContain('parameters out of date: run bastion terminal params');
@@ -41,7 +28,7 @@ describe.each(databases)('bastion terminal params against a real host on $name',
     expect(json).toMatchObject({ completed: true, processingRequirementAtStart: 0, processingRequirement: 0 });
     expect((await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID)).stdout).not.toContain('parameters out of date');
 
-    host.clock.advance(2n * 86_400_000n);
+    host().clock.advance(2n * 86_400_000n);
     const declined = await cli.run('terminal', 'params', '--tid', TERMINAL_ID);
     expect(declined.exitCode).toBe(3);
     expect(declined.stdout).toContain('parameter download DECLINED at capk-query, 77');

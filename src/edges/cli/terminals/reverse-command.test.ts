@@ -1,41 +1,27 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../../adapters/store/test-databases.js';
 import { hostMoney, issuerBalance } from '../../../domain/host/test-adjustments.js';
-import { MERCHANT_ID, openHost, TERMINAL_ID, type HostFixture } from '../../../domain/host/test-host.js';
-import { splitKey, toHex } from '../../../lib/crypto/index.js';
+import { TERMINAL_ID } from '../../../domain/host/test-host.js';
 import { useTemporaryDataDir } from '../merchants/test-cli-env.js';
+import { useSimulatedTerminalCli } from './test-terminal-cli.js';
 
 const cli = useTemporaryDataDir();
 const card = testCard('approve-magstripe');
 
 describe.each(databases)('bastion terminal sale --drop-response and bastion terminal reverse against a real host on $name', (database) => {
-  let host: HostFixture;
-
-  beforeEach(async () => {
-    cli.setUp();
-    host = await openHost(database);
-    const components = splitKey('tdes', host.tmk, 2).map((component) => toHex(component.key));
-    const injected = await cli.run('terminal', 'inject', '--tid', TERMINAL_ID, '--mid', MERCHANT_ID, '--host', '127.0.0.1', '--port', String(host.address.port), '--component', components[0] ?? '', '--component', components[1] ?? '');
-    expect(injected.exitCode).toBe(0);
-    expect((await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID)).exitCode).toBe(0);
-  });
-
-  afterEach(async () => {
-    await host.close();
-    cli.tearDown();
-  });
+  const host = useSimulatedTerminalCli(cli, database);
 
   it('a dropped sale exits 4 with a pending reversal; reverse sends it (money back), then has nothing to send', async () => {
     const dropped = await cli.run('terminal', 'sale', '--tid', TERMINAL_ID, '--amount', '30', '--card', 'approve-magstripe', '--pin', '1234', '--drop-response');
     expect(dropped.exitCode).toBe(4);
     expect(dropped.stdout).toContain('reversal pending');
-    expect(await issuerBalance(host, card)).toBe(card.balanceMinor - 3_000n);
+    expect(await issuerBalance(host(), card)).toBe(card.balanceMinor - 3_000n);
     const reversed = await cli.run('terminal', 'reverse', '--tid', TERMINAL_ID);
     expect(reversed).toMatchObject({ exitCode: 0, stderr: '' });
     expect(reversed.stdout).toMatch(/reversal of trace 000002 answered 00/);
-    expect(await issuerBalance(host, card)).toBe(card.balanceMinor);
-    expect(await hostMoney(host)).toEqual({ payable: 0n, fees: 0n, receivable: 0n });
+    expect(await issuerBalance(host(), card)).toBe(card.balanceMinor);
+    expect(await hostMoney(host())).toEqual({ payable: 0n, fees: 0n, receivable: 0n });
     expect((await cli.run('terminal', 'reverse', '--tid', TERMINAL_ID)).stdout).toContain('no pending reversal');
   });
 
@@ -46,7 +32,7 @@ describe.each(databases)('bastion terminal sale --drop-response and bastion term
     const voided = await cli.run('terminal', 'void', '--tid', TERMINAL_ID, '--trace', trace);
     expect(voided).toMatchObject({ exitCode: 0, stderr: '' });
     expect(voided.stdout).toContain('VOID');
-    expect(await issuerBalance(host, card)).toBe(card.balanceMinor);
+    expect(await issuerBalance(host(), card)).toBe(card.balanceMinor);
     expect((await cli.run('terminal', 'void', '--tid', TERMINAL_ID, '--trace', trace)).exitCode).toBe(3);
   });
 });

@@ -1,27 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../../adapters/store/test-databases.js';
-import { MERCHANT_ID, openHost, TERMINAL_ID, type HostFixture } from '../../../domain/host/test-host.js';
-import { splitKey, toHex } from '../../../lib/crypto/index.js';
+import { TERMINAL_ID } from '../../../domain/host/test-host.js';
 import { useTemporaryDataDir } from '../merchants/test-cli-env.js';
+import { useSimulatedTerminalCli } from './test-terminal-cli.js';
 
 const cli = useTemporaryDataDir();
 
 describe.each(databases)('bastion terminal settle against a real host on $name', (database) => {
-  let host: HostFixture;
-
-  beforeEach(async () => {
-    cli.setUp();
-    host = await openHost(database);
-    const components = splitKey('tdes', host.tmk, 2).map((component) => toHex(component.key));
-    expect((await cli.run('terminal', 'inject', '--tid', TERMINAL_ID, '--mid', MERCHANT_ID, '--host', '127.0.0.1', '--port', String(host.address.port), '--component', components[0] ?? '', '--component', components[1] ?? '')).exitCode).toBe(0);
-    expect((await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID)).exitCode).toBe(0);
-  });
-
-  afterEach(async () => {
-    await host.close();
-    cli.tearDown();
-  });
+  const host = useSimulatedTerminalCli(cli, database);
 
   it('settles balanced, then with --skew uploads the batch; each closes and the next batch starts; no PAN printed', async () => {
     expect((await cli.run('terminal', 'sale', '--tid', TERMINAL_ID, '--amount', '12.34', '--card', 'approve-chip-pin', '--pin', '1234')).exitCode).toBe(0);
@@ -36,7 +23,7 @@ describe.each(databases)('bastion terminal settle against a real host on $name',
     const skewed = await cli.run('terminal', 'settle', '--tid', TERMINAL_ID, '--skew', '0.01', '--json');
     expect(skewed.exitCode).toBe(0);
     expect(JSON.parse(skewed.stdout)).toMatchObject({ batchNumber: '000002', domesticResult: '2', balanced: false, uploadedCount: 1, nextBatchNumber: '000003', claimed: { debitAmountMinor: '501', debitCount: 1 } });
-    expect((await host.terminals.require({ terminalId: TERMINAL_ID })).batchNumber).toBe('000003');
+    expect((await host().terminals.require({ terminalId: TERMINAL_ID })).batchNumber).toBe('000003');
     for (const output of [balanced.stdout, skewed.stdout, balanced.stderr, skewed.stderr]) {
       expect(output).not.toContain(testCard('approve-chip-pin').pan);
       expect(output).not.toContain(testCard('approve-magstripe').pan);
@@ -47,7 +34,7 @@ describe.each(databases)('bastion terminal settle against a real host on $name',
     const badSkew = await cli.run('terminal', 'settle', '--tid', TERMINAL_ID, '--skew', '-1');
     expect(badSkew.exitCode).toBe(2);
     expect(badSkew.stderr).toContain('SIM_ERR_ARGUMENT');
-    await host.terminals.signOut({ terminalId: TERMINAL_ID });
+    await host().terminals.signOut({ terminalId: TERMINAL_ID });
     const declined = await cli.run('terminal', 'settle', '--tid', TERMINAL_ID);
     expect(declined.exitCode).toBe(3);
     expect(declined.stdout).toContain('DECLINED, 77');
