@@ -1,8 +1,8 @@
 import { MerchantService } from '../../../domain/merchants/index.js';
 import { TerminalService, TIME_ZONE_DEFAULT } from '../../../domain/terminals/index.js';
-import { BastionError, isBastionError, type ErrorCode } from '../../../lib/errors/index.js';
+import { BastionError, type ErrorCode } from '../../../lib/errors/index.js';
 import type { Store } from '../../../ports/store.js';
-import { exitBadInput } from '../crypto/command.js';
+import { reportCommandFailure } from '../command-failure.js';
 import type { CliIo } from '../io.js';
 import { openConfiguredStore } from '../store/configured-store.js';
 
@@ -36,13 +36,7 @@ export async function runWithServices(io: CliIo, setExit: (code: number) => void
     io.stdout(await work({ store, merchants, terminals }));
     setExit(0);
   } catch (error) {
-    if (isBastionError(error)) {
-      io.stderr(`error ${error.code}: ${error.message}\n`);
-      setExit(exitBadInput);
-    } else {
-      io.stderr('error CLI_ERR_INTERNAL: internal error\n');
-      setExit(1);
-    }
+    reportCommandFailure(io, setExit, error);
   } finally {
     await store?.close();
   }

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { isBastionError } from '../../../lib/errors/index.js';
-import { exitBadInput } from '../crypto/command.js';
+import { reportCommandFailure } from '../command-failure.js';
 import type { CliIo } from '../io.js';
 import { demoCommands, formatDemoCommands } from './demo-commands.js';
 import { prepareDemoData } from './demo-data.js';
@@ -20,14 +19,19 @@ function addListenOptions(command: Command, defaults: ServeDefaults): Command {
     .option('--http-port <port>', `port of /healthz and /metrics (BASTION_HTTP_PORT; default ${defaults.httpPort}; 0 picks a free one)`);
 }
 
-/** A coded error: one line, exit 2. Anything else: no text (it may carry driver details), exit 1. */
-function reportFailure(io: CliIo, setExit: (code: number) => void, error: unknown): void {
-  if (isBastionError(error)) {
-    io.stderr(`error ${error.code}: ${error.message}\n`);
-    setExit(exitBadInput);
-  } else {
-    io.stderr('error CLI_ERR_INTERNAL: internal error\n');
-    setExit(1);
+/**
+ * Runs the host until a stop signal: exit 0 once it has stopped in order; a failure is reported as
+ * any command's (a coded error: one line, exit 2; anything else: no text, exit 1).
+ */
+async function runUntilStopped(io: CliIo, setExit: (code: number) => void, run: (stopRequested: Promise<void>) => Promise<void>): Promise<void> {
+  const stop = onStopSignal(io.stderr);
+  try {
+    await run(stop.requested);
+    setExit(0);
+  } catch (error) {
+    reportCommandFailure(io, setExit, error);
+  } finally {
+    stop.dispose();
   }
 }
 
@@ -42,16 +46,10 @@ export function serveCommand(io: CliIo, setExit: (code: number) => void, environ
     .option('--tls-client-ca <file>', 'PEM CA that terminal certificates must chain to: mutual TLS (BASTION_TLS_CLIENT_CA)')
     .option('--dev', 'allow the published development LMK: for tests and demos only, never for real cards')
     .action(async (options: ServeCommandOptions) => {
-      const stop = onStopSignal(io.stderr);
-      try {
+      await runUntilStopped(io, setExit, async (stopRequested) => {
         const settings = serveSettings(options, environment, serveDefaults);
-        await runHost({ io, environment, settings, allowDev: options.dev === true, stopRequested: stop.requested });
-        setExit(0);
-      } catch (error) {
-        reportFailure(io, setExit, error);
-      } finally {
-        stop.dispose();
-      }
+        await runHost({ io, environment, settings, allowDev: options.dev === true, stopRequested });
+      });
     });
   return command;
 }
@@ -62,8 +60,7 @@ export function demoCommand(io: CliIo, setExit: (code: number) => void, environm
     'create demo data (development LMK, test cards, a merchant, a terminal and its simulator key file) in an empty BASTION_DATA_DIR (default ./data) or reuse an earlier demo\'s, start the host with the development LMK, and print commands to try',
   );
   addListenOptions(command, demoDefaults).action(async (options: ServeFlags) => {
-    const stop = onStopSignal(io.stderr);
-    try {
+    await runUntilStopped(io, setExit, async (stopRequested) => {
       // TLS is not offered here: the simulator commands the demo prints talk plain TCP.
       const listenFlags: ServeFlags = {
         ...(options.channelHost === undefined ? {} : { channelHost: options.channelHost }),
@@ -78,19 +75,14 @@ export function demoCommand(io: CliIo, setExit: (code: number) => void, environm
         environment,
         settings,
         allowDev: true,
-        stopRequested: stop.requested,
+        stopRequested,
         onListening: ({ channel, http }) => {
           const path = demo.provisionSimulator({ host: reachableHost(channel.host).replace(/^\[|\]$/g, ''), port: channel.port });
           io.stdout(`Terminal simulator key file: ${path}\n`);
           io.stdout(formatDemoCommands(demoCommands({ dataDir: demo.dataDir, terminalId: demo.terminalId, httpBase: `http://${reachableHost(http.host)}:${http.port}` })));
         },
       });
-      setExit(0);
-    } catch (error) {
-      reportFailure(io, setExit, error);
-    } finally {
-      stop.dispose();
-    }
+    });
   });
   return command;
 }
