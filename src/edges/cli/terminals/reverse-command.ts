@@ -3,30 +3,16 @@ import { BastionError } from '../../../lib/errors/index.js';
 import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { findTestCard } from '../../terminal-simulator/card-reader.js';
 import { formatReceipt, receiptJson } from '../../terminal-simulator/receipt.js';
-import { reversePending, type SimulatorContext } from '../../terminal-simulator/terminal.js';
+import { reversePending } from '../../terminal-simulator/terminal.js';
 import { voidTransaction } from '../../terminal-simulator/void.js';
 import type { CliIo } from '../io.js';
-import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
-import { dataDirFromEnvironment } from '../store/configured-store.js';
-import { exitDeclined, runSimulatorCommand } from './simulator-commands.js';
+import { toJsonLine } from '../merchants/services.js';
+import { exitDeclined, runSimulatorCommand, simulatorContextOf, type ConnectionOptions } from './simulator-cli.js';
 
-interface VoidOptions {
-  readonly tid?: string;
+interface VoidOptions extends ConnectionOptions {
   readonly trace?: string;
   readonly card?: string;
   readonly pin?: string;
-  readonly host?: string;
-  readonly port?: string;
-  readonly timeoutMs?: string;
-  readonly json?: boolean;
-}
-
-interface ReverseOptions {
-  readonly tid?: string;
-  readonly host?: string;
-  readonly port?: string;
-  readonly timeoutMs?: string;
-  readonly json?: boolean;
 }
 
 /**
@@ -43,17 +29,9 @@ export function addReverseCommand(terminal: Command, io: CliIo, setExit: (code: 
     .option('--port <port>', "the host channel's port (default: the key file's)")
     .option('--timeout-ms <ms>', `how long to wait for the host, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
     .option('--json', 'print one JSON line')
-    .action(async (options: ReverseOptions) => {
+    .action(async (options: ConnectionOptions) => {
       await runSimulatorCommand(io, setExit, async () => {
-        if (options.tid === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', '--tid is required', { argument: '--tid' });
-        const trace = await reversePending({
-          dataDir: dataDirFromEnvironment(),
-          terminalId: options.tid,
-          timeZone: timeZoneFromEnvironment(),
-          ...(options.host === undefined ? {} : { host: options.host }),
-          ...(options.port === undefined ? {} : { port: wholeNumber(options.port, '--port', 65_535) }),
-          ...(options.timeoutMs === undefined ? {} : { timeoutMs: wholeNumber(options.timeoutMs, '--timeout-ms', EXCHANGE_TIMEOUT_MS_MAX) }),
-        });
+        const trace = await reversePending(simulatorContextOf(options));
         const text = trace === undefined ? `terminal ${options.tid}: no pending reversal\n` : `terminal ${options.tid}: reversal of trace ${trace} answered 00; nothing pending\n`;
         return { output: options.json === true ? toJsonLine({ terminalId: options.tid, reversedTrace: trace ?? null }) : text, exitCode: 0 };
       });
@@ -81,7 +59,7 @@ export function addVoidCommand(terminal: Command, io: CliIo, setExit: (code: num
     .action(async (options: VoidOptions) => {
       await runSimulatorCommand(io, setExit, async () => {
         if (options.trace === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', '--trace is required', { argument: '--trace' });
-        const receipt = await voidTransaction(contextOf(options), {
+        const receipt = await voidTransaction(simulatorContextOf(options), {
           trace: options.trace,
           ...(options.card === undefined ? {} : { card: findTestCard(options.card) }),
           ...(options.pin === undefined ? {} : { pin: options.pin }),
@@ -89,22 +67,4 @@ export function addVoidCommand(terminal: Command, io: CliIo, setExit: (code: num
         return { output: options.json === true ? toJsonLine(receiptJson(receipt)) : formatReceipt(receipt), exitCode: receipt.approved ? 0 : exitDeclined };
       });
     });
-}
-
-function contextOf(options: { tid?: string; host?: string; port?: string; timeoutMs?: string }): SimulatorContext {
-  if (options.tid === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', '--tid is required', { argument: '--tid' });
-  return {
-    dataDir: dataDirFromEnvironment(),
-    terminalId: options.tid,
-    timeZone: timeZoneFromEnvironment(),
-    ...(options.host === undefined ? {} : { host: options.host }),
-    ...(options.port === undefined ? {} : { port: wholeNumber(options.port, '--port', 65_535) }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: wholeNumber(options.timeoutMs, '--timeout-ms', EXCHANGE_TIMEOUT_MS_MAX) }),
-  };
-}
-
-function wholeNumber(text: string, flag: string, max: number): number {
-  const value = /^\d{1,6}$/.test(text) ? Number(text) : 0;
-  if (value < 1 || value > max) throw new BastionError('SIM_ERR_ARGUMENT', `${flag} must be a whole number from 1 to ${max}`, { argument: flag });
-  return value;
 }

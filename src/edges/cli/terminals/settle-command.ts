@@ -1,24 +1,14 @@
 import type { Command } from 'commander';
-import { BastionError, isBastionError, type ErrorCode } from '../../../lib/errors/index.js';
 import { formatAmountMinor, parseAmountMinor } from '../../terminal-simulator/amount.js';
 import { EXCHANGE_TIMEOUT_MS_DEFAULT, EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { settleTerminal, type SettlementOutcome } from '../../terminal-simulator/settle.js';
-import { exitBadInput } from '../crypto/command.js';
 import type { CliIo } from '../io.js';
-import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
-import { dataDirFromEnvironment } from '../store/configured-store.js';
-import { exitDeclined, exitNoTrustedAnswer } from './simulator-commands.js';
+import { toJsonLine } from '../merchants/services.js';
+import { exitDeclined, runSimulatorCommand, simulatorContextOf, type ConnectionOptions } from './simulator-cli.js';
 
-interface SettleOptions {
-  readonly tid?: string;
-  readonly host?: string;
-  readonly port?: string;
-  readonly timeoutMs?: string;
+interface SettleOptions extends ConnectionOptions {
   readonly skew?: string;
-  readonly json?: boolean;
 }
-
-const untrustedAnswerCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SIM_ERR_CONNECT', 'SIM_ERR_TIMEOUT', 'SIM_ERR_RESPONSE', 'SIM_ERR_RESPONSE_MAC']);
 
 /**
  * `bastion terminal settle --tid …`: the simulated terminal settles its batch (0500 with the
@@ -38,41 +28,11 @@ export function addSettleCommand(terminal: Command, io: CliIo, setExit: (code: n
     .option('--skew <yuan>', 'claim this much more in the debit total than the journal holds, to make the settlement not balance (e.g. 0.01)')
     .option('--json', 'print one JSON line instead of the summary')
     .action(async (options: SettleOptions) => {
-      try {
-        const outcome = await settleTerminal(
-          {
-            dataDir: dataDirFromEnvironment(),
-            terminalId: requiredTid(options.tid),
-            timeZone: timeZoneFromEnvironment(),
-            ...(options.host === undefined ? {} : { host: options.host }),
-            ...(options.port === undefined ? {} : { port: wholeNumber(options.port, '--port', 65_535) }),
-            ...(options.timeoutMs === undefined ? {} : { timeoutMs: wholeNumber(options.timeoutMs, '--timeout-ms', EXCHANGE_TIMEOUT_MS_MAX) }),
-          },
-          options.skew === undefined ? {} : { skewMinor: parseAmountMinor(options.skew) },
-        );
-        io.stdout(options.json === true ? toJsonLine(outcomeJson(outcome)) : settlementText(outcome));
-        setExit(outcome.nextBatchNumber === undefined ? exitDeclined : 0);
-      } catch (error) {
-        if (isBastionError(error)) {
-          io.stderr(`error ${error.code}: ${error.message}\n`);
-          setExit(untrustedAnswerCodes.has(error.code) ? exitNoTrustedAnswer : exitBadInput);
-        } else {
-          io.stderr('error CLI_ERR_INTERNAL: internal error\n');
-          setExit(1);
-        }
-      }
+      await runSimulatorCommand(io, setExit, async () => {
+        const outcome = await settleTerminal(simulatorContextOf(options), options.skew === undefined ? {} : { skewMinor: parseAmountMinor(options.skew) });
+        return { output: options.json === true ? toJsonLine(outcomeJson(outcome)) : settlementText(outcome), exitCode: outcome.nextBatchNumber === undefined ? exitDeclined : 0 };
+      });
     });
-}
-
-function requiredTid(tid: string | undefined): string {
-  if (tid === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', '--tid is required', { argument: '--tid' });
-  return tid;
-}
-
-function wholeNumber(text: string, flag: string, max: number): number {
-  const value = /^\d{1,6}$/.test(text) ? Number(text) : 0;
-  if (value < 1 || value > max) throw new BastionError('SIM_ERR_ARGUMENT', `${flag} must be a whole number from 1 to ${max}`, { argument: flag });
-  return value;
 }
 
 function outcomeJson(outcome: SettlementOutcome): Record<string, unknown> {

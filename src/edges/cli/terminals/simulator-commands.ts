@@ -1,40 +1,26 @@
 import type { Command } from 'commander';
 import { combineKeyComponents, fromHex, toHex } from '../../../lib/crypto/index.js';
-import { BastionError, isBastionError, type ErrorCode } from '../../../lib/errors/index.js';
+import { BastionError } from '../../../lib/errors/index.js';
 import { parseAmountMinor } from '../../terminal-simulator/amount.js';
 import { findTestCard, parseEntryMethod } from '../../terminal-simulator/card-reader.js';
 import { EXCHANGE_TIMEOUT_MS_DEFAULT, EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { formatReceipt, receiptJson } from '../../terminal-simulator/receipt.js';
 import { provisionSimulatedTerminal } from '../../terminal-simulator/state.js';
-import { signInTerminal, transact, type SignInResult, type SimulatorContext } from '../../terminal-simulator/terminal.js';
-import { exitBadInput } from '../crypto/command.js';
+import { signInTerminal, transact, type SignInResult } from '../../terminal-simulator/terminal.js';
 import type { CliIo } from '../io.js';
-import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
+import { toJsonLine } from '../merchants/services.js';
 import { dataDirFromEnvironment } from '../store/configured-store.js';
+import { exitDeclined, exitNoTrustedAnswer, hostOption, portOption, required, runSimulatorCommand, simulatorContextOf, type ConnectionOptions } from './simulator-cli.js';
 import { addSignCommand, signAfterSale, signatureImageOf, signatureText, withSignatureOptions, type SignatureOptions } from './signature-commands.js';
 
 /**
  * `bastion terminal inject | sign-in | sale | balance`: the terminal simulator, a real client of
  * the host's channel that holds its own keys in BASTION_DATA_DIR/simulator (docs/terminal-simulator.md).
- * These commands never open the database: they are the terminal, not the host.
- *
- * Exit status: 0 approved (or signed in, or injected); 3 declined by the host (the receipt is
- * printed); 4 no trustworthy answer (no connection, no reply in time, a malformed reply, a reply
- * MAC, KCV or ARPC that does not verify); 2 any other coded error (bad input, key file, busy);
- * 1 an internal error.
+ * These commands never open the database: they are the terminal, not the host. Their exit
+ * status is runSimulatorCommand's (simulator-cli.ts).
  */
-export const exitDeclined = 3;
-export const exitNoTrustedAnswer = 4;
-
-const untrustedAnswerCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SIM_ERR_CONNECT', 'SIM_ERR_TIMEOUT', 'SIM_ERR_RESPONSE', 'SIM_ERR_RESPONSE_MAC', 'SIM_ERR_KCV_MISMATCH', 'SIM_ERR_ARPC']);
-
-interface ConnectionOptions {
-  readonly tid?: string;
-  readonly host?: string;
-  readonly port?: string;
-  readonly timeoutMs?: string;
-  readonly json?: boolean;
-}
+// Still exported from here for the commands that import them from this file.
+export { exitDeclined, exitNoTrustedAnswer, runSimulatorCommand };
 
 interface InjectOptions {
   readonly tid?: string;
@@ -99,7 +85,7 @@ export function addSimulatorCommands(terminal: Command, io: CliIo, setExit: (cod
 
   withConnectionOptions(terminal.command('sign-in').description('terminal simulator: sign in (0800) and install the new working keys after checking their KCVs')).action(async (options: ConnectionOptions) => {
     await runSimulatorCommand(io, setExit, async () => {
-      const result = await signInTerminal(contextOf(options));
+      const result = await signInTerminal(simulatorContextOf(options));
       return { output: options.json === true ? toJsonLine(result) : signInText(result), exitCode: result.signedIn ? 0 : exitDeclined };
     });
   });
@@ -111,7 +97,7 @@ export function addSimulatorCommands(terminal: Command, io: CliIo, setExit: (cod
       await runSimulatorCommand(io, setExit, async () => transactAndPrint(options, 'sale'));
     });
 
-  addSignCommand(terminal, (work) => runSimulatorCommand(io, setExit, work), contextOf, exitDeclined);
+  addSignCommand(terminal, (work) => runSimulatorCommand(io, setExit, work), simulatorContextOf, exitDeclined);
 
   withCardOptions(terminal.command('balance').description('terminal simulator: a balance inquiry (0200, 310000) with a test card; prints the receipt')).action(async (options: CardOptions) => {
     await runSimulatorCommand(io, setExit, async () => transactAndPrint(options, 'balance-inquiry'));
@@ -119,7 +105,7 @@ export function addSimulatorCommands(terminal: Command, io: CliIo, setExit: (cod
 }
 
 async function transactAndPrint(options: CardOptions, kind: 'sale' | 'balance-inquiry'): Promise<{ output: string; exitCode: number }> {
-  const context = contextOf(options);
+  const context = simulatorContextOf(options);
   const amountMinor = kind === 'sale' ? parseAmountMinor(required(options.amount, '--amount')) : undefined;
   const card = findTestCard(required(options.card, '--card'));
   const entry = parseEntryMethod(options.entry, card);
@@ -191,18 +177,6 @@ function inject(options: InjectOptions): { output: string; exitCode: number } {
   }
 }
 
-function contextOf(options: ConnectionOptions): SimulatorContext {
-  const terminalId = required(options.tid, '--tid');
-  return {
-    dataDir: dataDirFromEnvironment(),
-    terminalId,
-    timeZone: timeZoneFromEnvironment(),
-    ...(options.host === undefined ? {} : { host: hostOption(options.host) }),
-    ...(options.port === undefined ? {} : { port: portOption(options.port) }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: timeoutOption(options.timeoutMs) }),
-  };
-}
-
 function signInText(result: SignInResult): string {
   const notice = result.notice === undefined ? '' : `${result.notice}\n`;
   if (!result.signedIn) return `terminal ${result.terminalId}: sign-in DECLINED, ${result.responseCode} ${result.responseMeaning} (trace ${result.trace}); the keys it had are kept\n${notice}`;
@@ -210,47 +184,6 @@ function signInText(result: SignInResult): string {
   return `terminal ${result.terminalId}: signed in, batch ${result.batchNumber}, trace ${result.trace}; working keys installed after their KCVs matched (PIK ${kcvs?.pik ?? '-'}, MAK ${kcvs?.mak ?? '-'}, TDK ${kcvs?.tdk ?? '-'})\n${notice}`;
 }
 
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', `${flag} is required`, { argument: flag });
-  return value;
-}
-
-function hostOption(text: string): string {
-  if (!/^[A-Za-z0-9.:[\]-]{1,253}$/.test(text)) throw new BastionError('SIM_ERR_ARGUMENT', '--host must be a host name or IP address', { argument: '--host' });
-  return text;
-}
-
-function portOption(text: string): number {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : 0;
-  if (port < 1 || port > 65_535) throw new BastionError('SIM_ERR_ARGUMENT', '--port must be a whole number from 1 to 65535', { argument: '--port' });
-  return port;
-}
-
-function timeoutOption(text: string): number {
-  const timeoutMs = /^\d{1,6}$/.test(text) ? Number(text) : 0;
-  if (timeoutMs < 1 || timeoutMs > EXCHANGE_TIMEOUT_MS_MAX) {
-    throw new BastionError('SIM_ERR_ARGUMENT', `--timeout-ms must be a whole number from 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`, { argument: '--timeout-ms' });
-  }
-  return timeoutMs;
-}
-
 function absolute(file: string): string {
   return file.startsWith('/') ? file : `${process.cwd()}/${file}`;
-}
-
-/** Runs a simulator command: its output on stdout and its exit status, or one coded error line on stderr. */
-export async function runSimulatorCommand(io: CliIo, setExit: (code: number) => void, work: () => Promise<{ output: string; exitCode: number }>): Promise<void> {
-  try {
-    const { output, exitCode } = await work();
-    io.stdout(output);
-    setExit(exitCode);
-  } catch (error) {
-    if (isBastionError(error)) {
-      io.stderr(`error ${error.code}: ${error.message}\n`);
-      setExit(untrustedAnswerCodes.has(error.code) ? exitNoTrustedAnswer : exitBadInput);
-    } else {
-      io.stderr('error CLI_ERR_INTERNAL: internal error\n');
-      setExit(1);
-    }
-  }
 }
