@@ -409,16 +409,7 @@ export class TerminalService {
   /** After settlement: the next batch number (999999 wraps to 000001), atomically. */
   async advanceBatch(terminal: TerminalRef): Promise<string> {
     const terminalId = validateTerminalId(terminal.terminalId);
-    const row = await this.db
-      .updateTable('terminals_terminals')
-      .set({
-        batch_number: sql<bigint>`case when batch_number >= ${sql.lit(BATCH_NUMBER_MAX)} then 1 else batch_number + 1 end`,
-        updated_at_ms: this.clock(),
-      })
-      .where('terminal_id', '=', terminalId)
-      .where('status', '<>', 'retired')
-      .returning('batch_number')
-      .executeTakeFirst();
+    const row = await this.nextBatchUpdate(this.db, terminalId).returning('batch_number').executeTakeFirst();
     if (row === undefined) throw await this.refusal(terminalId, 'advance the batch of');
     return formatBatchNumber(row.batch_number);
   }
@@ -433,21 +424,23 @@ export class TerminalService {
     const terminalId = validateTerminalId(terminal.terminalId);
     const from = BigInt(validateBatchNumber(fromBatch));
     const db = trx as unknown as Kysely<TerminalsTables>;
-    const row = await db
+    const row = await this.nextBatchUpdate(db, terminalId).where('batch_number', '=', from).returning('batch_number').executeTakeFirst();
+    if (row !== undefined) return formatBatchNumber(row.batch_number);
+    const current = await db.selectFrom('terminals_terminals').select(['status']).where('terminal_id', '=', terminalId).executeTakeFirst();
+    if (current === undefined || current.status === 'retired') throw await this.refusal(terminalId, 'advance the batch of', db);
+    return undefined;
+  }
+
+  /** The update that moves a terminal that is not retired to its next batch number (999999 wraps to 000001). */
+  private nextBatchUpdate(db: Kysely<TerminalsTables>, terminalId: string) {
+    return db
       .updateTable('terminals_terminals')
       .set({
         batch_number: sql<bigint>`case when batch_number >= ${sql.lit(BATCH_NUMBER_MAX)} then 1 else batch_number + 1 end`,
         updated_at_ms: this.clock(),
       })
       .where('terminal_id', '=', terminalId)
-      .where('status', '<>', 'retired')
-      .where('batch_number', '=', from)
-      .returning('batch_number')
-      .executeTakeFirst();
-    if (row !== undefined) return formatBatchNumber(row.batch_number);
-    const current = await db.selectFrom('terminals_terminals').select(['status']).where('terminal_id', '=', terminalId).executeTakeFirst();
-    if (current === undefined || current.status === 'retired') throw await this.refusal(terminalId, 'advance the batch of', db);
-    return undefined;
+      .where('status', '<>', 'retired');
   }
 
   /** Why a conditional update touched no row, as the coded error a caller can act on. */
