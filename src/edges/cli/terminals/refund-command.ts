@@ -1,15 +1,12 @@
 import type { Command } from 'commander';
-import { BastionError } from '../../../lib/errors/index.js';
 import { parseAmountMinor } from '../../terminal-simulator/amount.js';
 import { findTestCard } from '../../terminal-simulator/card-reader.js';
 import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { formatReceipt, receiptJson } from '../../terminal-simulator/receipt.js';
 import { refundTransaction } from '../../terminal-simulator/refund.js';
-import type { SimulatorContext } from '../../terminal-simulator/terminal.js';
 import type { CliIo } from '../io.js';
-import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
-import { dataDirFromEnvironment } from '../store/configured-store.js';
-import { exitDeclined, runSimulatorCommand } from './simulator-commands.js';
+import { toJsonLine } from '../merchants/services.js';
+import { exitDeclined, required, runSimulatorCommand, simulatorContextOf } from './simulator-cli.js';
 
 interface RefundOptions {
   readonly tid?: string;
@@ -51,7 +48,7 @@ export function addRefundCommand(terminal: Command, io: CliIo, setExit: (code: n
     .option('--json', 'print one JSON line instead of the receipt')
     .action(async (options: RefundOptions) => {
       await runSimulatorCommand(io, setExit, async () => {
-        const context = contextOf(options);
+        const context = simulatorContextOf(options);
         const receipt = await refundTransaction(context, {
           rrn: required(options.rrn, '--rrn'),
           amountMinor: parseAmountMinor(required(options.amount, '--amount')),
@@ -64,26 +61,4 @@ export function addRefundCommand(terminal: Command, io: CliIo, setExit: (code: n
         return { output: options.json === true ? toJsonLine(receiptJson(receipt)) : formatReceipt(receipt), exitCode: receipt.approved ? 0 : exitDeclined };
       });
     });
-}
-
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', `${flag} is required`, { argument: flag });
-  return value;
-}
-
-function contextOf(options: RefundOptions): SimulatorContext {
-  return {
-    dataDir: dataDirFromEnvironment(),
-    terminalId: required(options.tid, '--tid'),
-    timeZone: timeZoneFromEnvironment(),
-    ...(options.host === undefined ? {} : { host: options.host }),
-    ...(options.port === undefined ? {} : { port: wholeNumber(options.port, '--port', 65_535) }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: wholeNumber(options.timeoutMs, '--timeout-ms', EXCHANGE_TIMEOUT_MS_MAX) }),
-  };
-}
-
-function wholeNumber(text: string, flag: string, max: number): number {
-  const value = /^\d{1,6}$/.test(text) ? Number(text) : 0;
-  if (value < 1 || value > max) throw new BastionError('SIM_ERR_ARGUMENT', `${flag} must be a whole number from 1 to ${max}`, { argument: flag });
-  return value;
 }
