@@ -7,7 +7,9 @@ import { createLogger, type Logger } from '../../../adapters/log/index.js';
 import { toHex } from '../../../lib/crypto/index.js';
 import type { Store } from '../../../ports/store.js';
 import type { ChannelAddress } from '../../channel/channel-server.js';
+import { EXPIRE_HOLDS_BATCH_MAX } from '../../../adapters/network/issuer-simulator/index.js';
 import { assembleHost } from '../../host-runtime/assemble-host.js';
+import { startHoldExpirySweep } from '../../host-runtime/hold-expiry.js';
 import { storeReachable } from '../../host-runtime/store-health.js';
 import { channelFamilies, formatExposition, HostMetrics, processFamilies } from '../../http/host-metrics.js';
 import { OpsServer, type HealthReport } from '../../http/ops-server.js';
@@ -140,6 +142,9 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
       await host.channel.stop();
       throw error;
     }
+    // Stale pre-authorisation holds end on a timer (and at once for any that expired while down).
+    const holdExpiry = startHoldExpirySweep({ network: host.network, batchMax: EXPIRE_HOLDS_BATCH_MAX, logger: logger.child({ area: 'holds' }) });
+    void holdExpiry.runOnce();
     logger.info({ channel: channelAddress, http: httpAddress, tls: host.channel.tls, mutualTls: host.channel.mutualTls }, 'host listening');
     const channelKind = host.channel.mutualTls ? 'mutual TLS' : host.channel.tls ? 'TLS' : 'plain TCP';
     const httpBase = `http://${reachableHost(httpAddress.host)}:${httpAddress.port}`;
@@ -162,6 +167,7 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     } finally {
       logger.info({}, 'stopping: no new connections; requests in flight finish');
       channelListening = false;
+      await holdExpiry.stop();
       await ops.stop();
       await host.channel.stop();
     }
