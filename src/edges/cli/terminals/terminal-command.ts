@@ -8,6 +8,7 @@ import { addParamsCommand } from './params-commands.js';
 import { addPreAuthCommands } from './preauth-commands.js';
 import { addRefundCommand } from './refund-command.js';
 import { addReverseCommand, addVoidCommand } from './reverse-command.js';
+import { addSignOutCommand } from './sign-out-command.js';
 import { addSimulatorCommands } from './simulator-commands.js';
 import { addTmkCommand } from './tmk-command.js';
 
@@ -91,6 +92,7 @@ export function terminalCommand(io: CliIo, setExit: (code: number) => void): Com
   addReverseCommand(terminal, io, setExit);
   addVoidCommand(terminal, io, setExit);
   addRefundCommand(terminal, io, setExit);
+  addSignOutCommand(terminal, io, setExit);
   addPreAuthCommands(terminal, io, setExit);
   return terminal;
 }
