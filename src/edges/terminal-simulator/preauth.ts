@@ -1,20 +1,13 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { testCard, type TestCardDefinition } from '../../adapters/network/issuer-simulator/index.js';
-import { fromHex, PinBlockCipher } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
-import { IsoMessage, unionPayPosSpec, type UnionPayPosSpec } from '../../lib/iso8583/index.js';
-import { assertPin, entryModeField, readTrack2 } from './card-reader.js';
-import { exchangeWithHost } from './client.js';
+import { assertPin } from './card-reader.js';
 import { appendToJournal, journalPath, loadJournal } from './journal.js';
-import { nextTrace, packWithMac, SECURITY_CONTROL_CLEAR_TRACKS, SECURITY_CONTROL_ENCIPHERED_TRACKS, traceField } from './messages.js';
-import { pendingReversalOf } from './pending-reversal.js';
-import { maskPan, responseMeaning, type Receipt, type ReceiptTransaction } from './receipt.js';
-import { checkReply } from './reply-check.js';
-import { loadSimulatorState, saveSimulatorState, type SimulatorState } from './state.js';
-import { headerFor, hostAddressOf, sendPendingReversal, timeoutOf, withoutPendingReversal, withTerminal, type SimulatorContext } from './terminal.js';
-import { terminalLocalTime } from './terminal-clock.js';
-import { encipherTrack2 } from './track-cipher.js';
+import type { Receipt } from './receipt.js';
+import { loadSimulatorState, type SimulatorState } from './state.js';
+import { exchangeSwiped, type SwipedRequest } from './swiped-exchange.js';
+import type { SimulatorContext } from './terminal.js';
 
 /**
  * The terminal's pre-authorisation family, card swiped (chip pre-auths are not simulated yet):
@@ -73,94 +66,12 @@ function preAuthOf(context: SimulatorContext, trace: string): PreAuthRecord {
   return found;
 }
 
-interface Exchange {
-  readonly transaction: ReceiptTransaction;
-  readonly mti: string;
-  readonly processingCode: string;
-  readonly typeCode: string;
-  readonly amountMinor: bigint;
-  readonly card: TestCardDefinition;
-  readonly pin?: string;
-  /** Fields that name the original: 37, 38, 61. */
-  readonly reference?: { readonly rrn?: string; readonly authCode: string; readonly batch: string; readonly trace: string };
-}
+type Exchange = Omit<SwipedRequest, 'posCondition' | 'onApproved'>;
 
-/** Builds, sends (pending reversal until answered) and reads one message of the family. */
+/** Sends one message of the family (25 = 06, pre-authorisation); `onApproved` updates the terminal's records. */
 async function exchangeFamily(context: SimulatorContext, input: Exchange, onApproved: (state: SimulatorState, receipt: Receipt) => void): Promise<Receipt> {
   if (input.pin !== undefined) assertPin(input.pin);
-  return withTerminal(context, async (first) => {
-    let loaded = first;
-    const working = loaded.workingKeys;
-    if (working === undefined) throw new BastionError('SIM_ERR_NOT_SIGNED_IN', `terminal ${loaded.terminalId} has no working keys: sign it in first (bastion terminal sign-in)`, { terminalId: loaded.terminalId });
-    if (loaded.pendingReversal !== undefined) loaded = await sendPendingReversal(context, loaded);
-    const trace = nextTrace(loaded.lastTrace);
-    let state: SimulatorState = { ...loaded, lastTrace: trace };
-    saveSimulatorState(context.dataDir, state);
-    const localTime = terminalLocalTime((context.nowMs ?? Date.now)(), context.timeZone);
-    const mak = fromHex(working.mak, 'mak');
-    const pik = fromHex(working.pik, 'pik');
-    const tdk = fromHex(working.tdk, 'tdk');
-    try {
-      const { card } = input;
-      const request: IsoMessage<UnionPayPosSpec> = new IsoMessage(unionPayPosSpec, input.mti, {
-        3: input.processingCode,
-        4: input.amountMinor.toString().padStart(12, '0'),
-        11: traceField(trace),
-        22: entryModeField('swipe', input.pin !== undefined),
-        25: '06',
-        35: state.encryptTracks ? encipherTrack2(readTrack2(card), tdk) : readTrack2(card),
-        41: state.terminalId,
-        42: state.merchantId,
-        49: '156',
-        60: { typeCode: input.typeCode, batchNumber: state.batchNumber, networkCode: '000' },
-      });
-      if (input.reference !== undefined) {
-        if (input.reference.rrn !== undefined) request.set(37, input.reference.rrn);
-        request.set(38, input.reference.authCode);
-        request.set(61, { originalBatch: input.reference.batch, originalTrace: input.reference.trace });
-      }
-      if (state.encryptTracks) {
-        request.set(2, card.pan);
-        request.set(14, card.expiry);
-      }
-      if (input.pin !== undefined) {
-        request.set(26, '12');
-        request.set(52, new PinBlockCipher(0, pik, { key: 'pik' }).encrypt(input.pin, card.pan));
-      }
-      if (input.pin !== undefined || state.encryptTracks) request.set(53, state.encryptTracks ? SECURITY_CONTROL_ENCIPHERED_TRACKS : SECURITY_CONTROL_CLEAR_TRACKS);
-      state = { ...state, pendingReversal: pendingReversalOf(request) };
-      saveSimulatorState(context.dataDir, state);
-      const replyBytes = await exchangeWithHost(hostAddressOf(state, context), packWithMac(request, mak, state.macVariant), { header: headerFor(false), ...timeoutOf(context) });
-      const reply = checkReply(request, replyBytes, { mak, macVariant: state.macVariant, macRequiredForApproval: true });
-      saveSimulatorState(context.dataDir, withoutPendingReversal(state));
-      const responseCode = reply.get(39) ?? '';
-      const rrn = reply.get(37);
-      const authCode = reply.get(38);
-      const receipt: Receipt = {
-        merchantId: state.merchantId,
-        terminalId: state.terminalId,
-        batchNumber: state.batchNumber,
-        trace: traceField(trace),
-        dateTime: localTime.display,
-        transaction: input.transaction,
-        maskedPan: maskPan(card.pan),
-        entry: 'swipe',
-        amountMinor: input.amountMinor,
-        currency: 'CNY',
-        ...(rrn === undefined ? {} : { rrn }),
-        ...(authCode === undefined ? {} : { authCode }),
-        responseCode,
-        responseMeaning: responseMeaning(responseCode),
-        approved: responseCode === '00',
-      };
-      if (receipt.approved) onApproved(state, receipt);
-      return receipt;
-    } finally {
-      mak.fill(0);
-      pik.fill(0);
-      tdk.fill(0);
-    }
-  });
+  return exchangeSwiped(context, () => ({ ...input, posCondition: '06', onApproved }));
 }
 
 export interface PreAuthInput {
