@@ -22,15 +22,15 @@ export interface Admitted {
 
 export type Admission = { readonly admitted: true; readonly value: Admitted } | { readonly admitted: false; readonly reply: Buffer };
 
+export type Identification = { readonly identified: true; readonly terminal: Terminal; readonly merchant: Merchant } | { readonly identified: false; readonly reply: Buffer };
+
 /**
- * The steps every financial request takes before its own: identify the terminal (and its
- * merchant), verify the MAC, require 11 and 60 (batch), and answer a duplicate of an answered
- * request (terminal, batch, trace, `requestClass`) from the record. Refusals before the MAC is
- * verified carry no MAC: the host cannot vouch for the working keys yet.
+ * The first steps of every request a signed-in terminal MACs: identify the terminal (and its
+ * merchant), check that it may transact (42 and 60.2 when sent), and verify the MAC. Refusals
+ * here carry no MAC: the host cannot vouch for the working keys yet.
  */
-export async function admit(deps: HostDependencies, request: Request, message: Buffer, requestClass: string): Promise<Admission> {
-  const terminalId = request.get(41) ?? '';
-  const terminal = await deps.terminals.findByTerminalId(terminalId);
+export async function identifyTerminal(deps: HostDependencies, request: Request, message: Buffer): Promise<Identification> {
+  const terminal = await deps.terminals.findByTerminalId(request.get(41) ?? '');
   const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
   const field60 = request.get(60);
   const merchantId = request.get(42);
@@ -39,10 +39,23 @@ export async function admit(deps: HostDependencies, request: Request, message: B
     ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }),
     ...(field60 === undefined ? {} : { batchNumberInRequest: field60.batchNumber }),
   });
-  if (!decision.ok || terminal === undefined || merchant === undefined) return { admitted: false, reply: await refuseTerminal(deps, request, decision) };
-  if (!(await verifyRequestMac(deps, terminal, message, request.get(64)))) return { admitted: false, reply: packPlain(replyFor(request, refusalCodes['mac-failure'])) };
+  if (!decision.ok || terminal === undefined || merchant === undefined) return { identified: false, reply: await refuseTerminal(deps, request, decision) };
+  if (!(await verifyRequestMac(deps, terminal, message, request.get(64)))) return { identified: false, reply: packPlain(replyFor(request, refusalCodes['mac-failure'])) };
+  return { identified: true, terminal, merchant };
+}
+
+/**
+ * The steps every financial request takes before its own: identify the terminal and verify the
+ * MAC (`identifyTerminal`), require 11 and 60 (batch), and answer a duplicate of an answered
+ * request (terminal, batch, trace, `requestClass`) from the record.
+ */
+export async function admit(deps: HostDependencies, request: Request, message: Buffer, requestClass: string): Promise<Admission> {
+  const identification = await identifyTerminal(deps, request, message);
+  if (!identification.identified) return { admitted: false, reply: identification.reply };
+  const { terminal, merchant } = identification;
+  const terminalId = request.get(41) ?? '';
   const trace = request.get(11);
-  const batch = field60?.batchNumber;
+  const batch = request.get(60)?.batchNumber;
   if (trace === undefined || batch === undefined) return { admitted: false, reply: await respond(deps, terminal, replyFor(request, refusalCodes['missing-field'])) };
   const key: RecordKey = { terminalId, batch, trace, requestClass };
   // One indexed read on the common path; the fingerprint is compared only when a row is found.
@@ -71,4 +84,9 @@ export function terminalMak(terminal: Terminal) {
 /** A refusal after the MAC verified: MAC'd with the terminal's MAK, not recorded. */
 export async function respond(deps: HostDependencies, terminal: Terminal, reply: Request): Promise<Buffer> {
   return packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
+}
+
+/** Refuses `request` with the code of `reason` (after the MAC verified: MAC'd, not recorded). */
+export function refuserFor(deps: HostDependencies, terminal: Terminal, request: Request): (reason: keyof typeof refusalCodes) => Promise<Buffer> {
+  return (reason) => respond(deps, terminal, replyFor(request, refusalCodes[reason]));
 }

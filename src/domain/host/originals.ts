@@ -40,3 +40,13 @@ export async function undoPostingsOf(deps: HostDependencies, row: OriginalRow): 
   if (entry === undefined) return undefined;
   return reversalPostings(entry);
 }
+
+/**
+ * Marks `original` cancelled by `by` (`<kind> <rrn>`) if nothing cancelled it yet (and, with
+ * `unrefundedOnly`, nothing of it was refunded); false when another got there first.
+ */
+export async function markCancelled(trx: Transaction<HostTables>, original: OriginalRow, by: string, options: { readonly unrefundedOnly?: boolean } = {}): Promise<boolean> {
+  let update = trx.updateTable('host_transactions').set({ cancelled_by: by }).where('id', '=', original.id).where('cancelled_by', 'is', null);
+  if (options.unrefundedOnly === true) update = update.where('refunded_minor', '=', 0n);
+  return (await update.returning('id').executeTakeFirst()) !== undefined;
+}

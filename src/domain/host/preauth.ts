@@ -1,16 +1,12 @@
 import { BastionError } from '../../lib/errors/index.js';
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
-import type { AdjustmentKind, NetworkResponse } from '../../ports/network.js';
 import { saleApprovalPostings, type PostingInput } from '../ledger/index.js';
-import { admit, respond, terminalMak, type Admitted } from './admission.js';
-import { maskedPan, readCardInput, type CardInput } from './card-input.js';
+import { adjustAtNetwork, adjustmentColumns, type Adjustment } from './adjustment.js';
+import { admit, refuserFor, type Admitted } from './admission.js';
+import { readCardInput, type CardInput } from './card-input.js';
 import { FEE_REVENUE_ACCOUNT, SCHEME_RECEIVABLE_ACCOUNT, type HostDependencies } from './deps.js';
-import { macOptionsOf } from './mac-check.js';
-import { findOriginal, undoPostingsOf, type OriginalRow } from './originals.js';
-import { ensureMerchantAccounts, ledgerKeyOf, networkKeyOf, recordAnswer } from './record.js';
-import { packWithMac, replyFor } from './reply.js';
-import { refusalCodes } from './response-codes.js';
-import { rrnFor } from './rrn.js';
+import { findOriginal, markCancelled, undoPostingsOf, type OriginalRow } from './originals.js';
+import { ensureMerchantAccounts, ledgerKeyOf, recordAnswer } from './record.js';
 import type { HostTables } from './tables.js';
 import { FINANCIAL_REQUEST_CLASS, PREAUTH_REQUEST_CLASS, REFUND_REQUEST_CLASS } from './transaction-record.js';
 import { batchOpenForVoid } from './void.js';
@@ -33,8 +29,6 @@ interface Matched {
   readonly amountMinor: bigint;
 }
 
-type Refusal = keyof typeof refusalCodes;
-
 /**
  * The steps the three share: admission under `requestClass`, 61 / 38 / 4 present, the card read,
  * the original of `originalKind` found among `originalClasses` with this auth code, approved and
@@ -52,7 +46,7 @@ async function matchOriginal(deps: HostDependencies, request: Request, message: 
   const admission = await admit(deps, request, message, match.requestClass);
   if (!admission.admitted) return admission.reply;
   const admitted = admission.value;
-  const refuse = (reason: Refusal): Promise<Buffer> => respond(deps, admitted.terminal, replyFor(request, refusalCodes[reason]));
+  const refuse = refuserFor(deps, admitted.terminal, request);
   const field61 = request.get(61);
   const authCode = request.get(38);
   const amountText = request.get(4);
@@ -79,7 +73,7 @@ async function matchOriginal(deps: HostDependencies, request: Request, message: 
 interface Plan {
   readonly request: Request;
   readonly matched: Matched;
-  readonly kind: AdjustmentKind;
+  readonly kind: Adjustment['kind'];
   /** The ledger entry to post when approved (none for a pre-auth void). */
   readonly postings?: PostingInput[];
   /** What `cancelled_by` of the original becomes when approved: `<kind> <rrn>`. */
@@ -90,54 +84,22 @@ interface Plan {
 async function decideAndRecord(deps: HostDependencies, plan: Plan): Promise<Buffer> {
   const { request, matched } = plan;
   const { admitted, original } = matched;
-  const { terminal, key, merchant } = admitted;
-  const rrn = rrnFor(key.terminalId, key.batch, key.trace, key.requestClass);
-  const networkKey = networkKeyOf(key);
-  const answer: NetworkResponse = await deps.network.adjust({
-    kind: plan.kind,
-    idempotencyKey: networkKey,
-    originalIdempotencyKey: original.network_key ?? networkKeyOf({ terminalId: original.terminal_id, batch: original.batch_number, trace: original.trace, requestClass: original.request_class }),
-    amountMinor: matched.amountMinor,
-    currency: original.currency,
-    pan: matched.card.pan,
-    acquirer: { retrievalReferenceNumber: rrn, systemTraceAuditNumber: key.trace, terminalId: key.terminalId, merchantId: merchant.merchantId },
-  });
-  const approved = answer.outcome === 'approved';
-  const reply = replyFor(request, answer.responseCode);
-  reply.set(37, rrn);
-  if (approved) reply.set(38, answer.authorizationCode);
-  const packed = await packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
+  const adjustment: Adjustment = { kind: plan.kind, admitted, original, amountMinor: matched.amountMinor, pan: matched.card.pan, panId: matched.panId };
+  const answered = await adjustAtNetwork(deps, request, adjustment);
+  const { rrn, approved, packed } = answered;
   // The ledger's entry kinds are letters, digits and _: `completion_void`.
   const ledgerKind = plan.kind.replaceAll('-', '_');
-  const ledgerKey = ledgerKeyOf(ledgerKind, key);
+  const ledgerKey = ledgerKeyOf(ledgerKind, admitted.key);
   const posts = approved && plan.postings !== undefined;
   return recordAnswer(deps, {
     request,
     admitted,
     packed,
-    columns: {
-      mti: request.mti,
-      processing_code: request.get(3) ?? '',
-      kind: plan.kind,
-      amount_minor: matched.amountMinor,
-      currency: original.currency,
-      pan_id: matched.panId,
-      masked_pan: maskedPan(matched.card.pan),
-      rrn,
-      auth_code: approved ? answer.authorizationCode : null,
-      response_code: answer.responseCode,
-      issuer_reference: answer.issuerReference,
-      original_rrn: original.rrn,
-      ledger_key: posts ? ledgerKey : null,
-      network_key: networkKey,
-    },
+    columns: adjustmentColumns(request, adjustment, answered, posts ? ledgerKey : null),
     effects: async (trx, nowMs) => {
       if (!approved) return;
-      if (plan.cancels) {
-        const marked = await trx.updateTable('host_transactions').set({ cancelled_by: `${plan.kind} ${rrn}` }).where('id', '=', original.id).where('cancelled_by', 'is', null).returning('id').executeTakeFirst();
-        // The network ends a pre-auth or voids a completion once; a host record that disagrees is a fault, answered 96.
-        if (marked === undefined) throw new BastionError('HOST_ERR_INTERNAL', `the network approved a ${plan.kind} of a ${original.kind} the host already holds as ended`);
-      }
+      // The network ends a pre-auth or voids a completion once; a host record that disagrees is a fault, answered 96.
+      if (plan.cancels && !(await markCancelled(trx, original, `${plan.kind} ${rrn}`))) throw new BastionError('HOST_ERR_INTERNAL', `the network approved a ${plan.kind} of a ${original.kind} the host already holds as ended`);
       if (plan.postings !== undefined) await deps.ledger.postWithin(trx, { idempotencyKey: ledgerKey, kind: ledgerKind, description: `${plan.kind} ${rrn} of ${original.kind} ${original.rrn}`, occurredAtMs: nowMs, postings: plan.postings });
     },
   });
@@ -151,7 +113,7 @@ async function decideAndRecord(deps: HostDependencies, plan: Plan): Promise<Buff
 export async function preAuthVoid(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
   const matched = await matchOriginal(deps, request, message, { requestClass: PREAUTH_REQUEST_CLASS, originalKind: 'pre-auth', originalClasses: [PREAUTH_REQUEST_CLASS], rrn: 'if-sent' });
   if (Buffer.isBuffer(matched)) return matched;
-  const refuse = (reason: Refusal): Promise<Buffer> => respond(deps, matched.admitted.terminal, replyFor(request, refusalCodes[reason]));
+  const refuse = refuserFor(deps, matched.admitted.terminal, request);
   if (matched.original.cancelled_by !== null) return refuse('original-not-voidable');
   if (matched.amountMinor !== matched.original.amount_minor) return refuse('original-amount-mismatch');
   return decideAndRecord(deps, { request, matched, kind: 'pre-auth-void', cancels: true });
@@ -169,7 +131,7 @@ export async function completion(deps: HostDependencies, request: Request, messa
   const requestClass = request.mti === REFUND_REQUEST_CLASS ? REFUND_REQUEST_CLASS : FINANCIAL_REQUEST_CLASS;
   const matched = await matchOriginal(deps, request, message, { requestClass, originalKind: 'pre-auth', originalClasses: [PREAUTH_REQUEST_CLASS], rrn: 'ignored' });
   if (Buffer.isBuffer(matched)) return matched;
-  if (matched.original.cancelled_by !== null) return respond(deps, matched.admitted.terminal, replyFor(request, refusalCodes['original-not-voidable']));
+  if (matched.original.cancelled_by !== null) return refuserFor(deps, matched.admitted.terminal, request)('original-not-voidable');
   const { merchant } = matched.admitted;
   const accounts = await ensureMerchantAccounts(deps, merchant, matched.original.currency);
   const postings = saleApprovalPostings({ amountMinor: matched.amountMinor, currency: matched.original.currency, merchantPayableAccount: accounts.payable, schemeReceivableAccount: SCHEME_RECEIVABLE_ACCOUNT, feeRevenueAccount: FEE_REVENUE_ACCOUNT, fee: merchant.fee });
@@ -185,7 +147,7 @@ export async function completionVoid(deps: HostDependencies, request: Request, m
   const matched = await matchOriginal(deps, request, message, { requestClass: FINANCIAL_REQUEST_CLASS, originalKind: 'completion', originalClasses: [FINANCIAL_REQUEST_CLASS, REFUND_REQUEST_CLASS], rrn: 'required' });
   if (Buffer.isBuffer(matched)) return matched;
   const { original, admitted } = matched;
-  const refuse = (reason: Refusal): Promise<Buffer> => respond(deps, admitted.terminal, replyFor(request, refusalCodes[reason]));
+  const refuse = refuserFor(deps, admitted.terminal, request);
   if (original.cancelled_by !== null || !(await batchOpenForVoid(deps, original, admitted))) return refuse('original-not-voidable');
   if (matched.amountMinor !== original.amount_minor) return refuse('original-amount-mismatch');
   const undo = await undoPostingsOf(deps, original);

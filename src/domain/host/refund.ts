@@ -2,15 +2,12 @@ import { sql } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import { LocalDateFormatter } from '../terminals/index.js';
-import { admit, respond, terminalMak } from './admission.js';
-import { maskedPan, readCardInput } from './card-input.js';
+import { adjustAtNetwork, adjustmentColumns, type Adjustment } from './adjustment.js';
+import { admit, refuserFor } from './admission.js';
+import { readCardInput } from './card-input.js';
 import { SCHEME_RECEIVABLE_ACCOUNT, type HostDependencies } from './deps.js';
-import { macOptionsOf } from './mac-check.js';
 import { findByRrn } from './originals.js';
-import { ensureMerchantAccounts, ledgerKeyOf, networkKeyOf, recordAnswer } from './record.js';
-import { packWithMac, replyFor } from './reply.js';
-import { refusalCodes } from './response-codes.js';
-import { rrnFor } from './rrn.js';
+import { ensureMerchantAccounts, ledgerKeyOf, recordAnswer } from './record.js';
 import type { HostTables } from './tables.js';
 import { FINANCIAL_REQUEST_CLASS, REFUND_REQUEST_CLASS } from './transaction-record.js';
 
@@ -32,7 +29,7 @@ export async function refund(deps: HostDependencies, request: Request, message: 
   if (!admission.admitted) return admission.reply;
   const admitted = admission.value;
   const { terminal, merchant, key } = admitted;
-  const refuse = (reason: keyof typeof refusalCodes): Promise<Buffer> => respond(deps, terminal, replyFor(request, refusalCodes[reason]));
+  const refuse = refuserFor(deps, terminal, request);
   const field61 = request.get(61);
   const originalRrn = request.get(37);
   const amountText = request.get(4);
@@ -59,44 +56,16 @@ export async function refund(deps: HostDependencies, request: Request, message: 
   if (original.cancelled_by !== null) return refuse('original-not-voidable');
   if ((request.get(49) ?? original.currency) !== original.currency || original.refunded_minor + amountMinor > original.amount_minor) return refuse('original-amount-mismatch');
 
-  const rrn = rrnFor(key.terminalId, key.batch, key.trace, key.requestClass);
-  const networkKey = networkKeyOf(key);
-  const answer = await deps.network.adjust({
-    kind: 'refund',
-    idempotencyKey: networkKey,
-    originalIdempotencyKey: original.network_key ?? networkKeyOf({ terminalId: original.terminal_id, batch: original.batch_number, trace: original.trace, requestClass: original.request_class }),
-    amountMinor,
-    currency: original.currency,
-    pan: card.pan,
-    acquirer: { retrievalReferenceNumber: rrn, systemTraceAuditNumber: key.trace, terminalId: key.terminalId, merchantId: merchant.merchantId },
-  });
-  const approved = answer.outcome === 'approved';
+  const adjustment: Adjustment = { kind: 'refund', admitted, original, amountMinor, pan: card.pan, panId };
+  const answered = await adjustAtNetwork(deps, request, adjustment);
+  const { rrn, approved, packed } = answered;
   const accounts = approved ? await ensureMerchantAccounts(deps, merchant, original.currency) : undefined;
-  const reply = replyFor(request, answer.responseCode);
-  reply.set(37, rrn);
-  if (approved) reply.set(38, answer.authorizationCode);
-  const packed = await packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
   const ledgerKey = ledgerKeyOf('refund', key);
   return recordAnswer(deps, {
     request,
     admitted,
     packed,
-    columns: {
-      mti: request.mti,
-      processing_code: request.get(3) ?? '',
-      kind: 'refund',
-      amount_minor: amountMinor,
-      currency: original.currency,
-      pan_id: panId,
-      masked_pan: maskedPan(card.pan),
-      rrn,
-      auth_code: approved ? answer.authorizationCode : null,
-      response_code: answer.responseCode,
-      issuer_reference: answer.issuerReference,
-      original_rrn: original.rrn,
-      ledger_key: approved ? ledgerKey : null,
-      network_key: networkKey,
-    },
+    columns: adjustmentColumns(request, adjustment, answered, approved ? ledgerKey : null),
     effects: async (trx, nowMs) => {
       if (accounts === undefined) return;
       const amount = sql<bigint>`cast(${amountMinor} as bigint)`;

@@ -1,12 +1,11 @@
 import { parseSignatureField, signatureFeatureCode, SignatureService, type SignaturePart } from '../e-signature/index.js';
 import { isBastionError } from '../../lib/errors/index.js';
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
-import { terminalMayTransact, type Terminal } from '../terminals/index.js';
+import type { Terminal } from '../terminals/index.js';
+import { identifyTerminal } from './admission.js';
 import type { HostDependencies } from './deps.js';
-import { macOptionsOf, verifyRequestMac } from './mac-check.js';
-import { refuseTerminal } from './refusal-event.js';
+import { macOptionsOf } from './mac-check.js';
 import { packPlain, packWithMac, replyFor } from './reply.js';
-import { refusalCodes } from './response-codes.js';
 import type { HostTables } from './tables.js';
 import { findRecordedTransaction } from './transaction-lookup.js';
 
@@ -37,21 +36,13 @@ export const signatureRefusalCodes = {
  * event (the audit log records who may act, not receipts).
  */
 export async function signatureUpload(deps: HostDependencies, request: Request, message: Buffer): Promise<Buffer> {
+  const identification = await identifyTerminal(deps, request, message);
+  if (!identification.identified) return identification.reply;
+  const { terminal } = identification;
   const terminalId = request.get(41) ?? '';
-  const terminal = await deps.terminals.findByTerminalId(terminalId);
-  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
-  const field60 = request.get(60);
-  const merchantId = request.get(42);
-  const decision = terminalMayTransact(terminal, merchant, {
-    today: deps.terminals.today(),
-    ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }),
-    ...(field60 === undefined ? {} : { batchNumberInRequest: field60.batchNumber }),
-  });
-  if (!decision.ok || terminal === undefined || merchant === undefined) return refuseTerminal(deps, request, decision);
-  if (!(await verifyRequestMac(deps, terminal, message, request.get(64)))) return packPlain(replyFor(request, refusalCodes['mac-failure']));
 
   const trace = request.get(11);
-  const batchNumber = field60?.batchNumber;
+  const batchNumber = request.get(60)?.batchNumber;
   const rrn = request.get(37);
   if (trace === undefined || batchNumber === undefined || rrn === undefined) return answer(deps, terminal, request, signatureRefusalCodes['upload-malformed']);
   let part: SignaturePart;

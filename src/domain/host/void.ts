@@ -1,14 +1,11 @@
 import { BastionError } from '../../lib/errors/index.js';
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
-import { admit, respond, terminalMak, type Admitted } from './admission.js';
-import { maskedPan, readCardInput } from './card-input.js';
+import { adjustAtNetwork, adjustmentColumns, type Adjustment } from './adjustment.js';
+import { admit, refuserFor, type Admitted } from './admission.js';
+import { readCardInput } from './card-input.js';
 import type { HostDependencies } from './deps.js';
-import { macOptionsOf } from './mac-check.js';
-import { findOriginal, isStandingSale, undoPostingsOf, type OriginalRow } from './originals.js';
-import { ledgerKeyOf, networkKeyOf, recordAnswer } from './record.js';
-import { packWithMac, replyFor } from './reply.js';
-import { refusalCodes } from './response-codes.js';
-import { rrnFor } from './rrn.js';
+import { findOriginal, isStandingSale, markCancelled, undoPostingsOf, type OriginalRow } from './originals.js';
+import { ledgerKeyOf, recordAnswer } from './record.js';
 import type { HostTables } from './tables.js';
 import { FINANCIAL_REQUEST_CLASS } from './transaction-record.js';
 
@@ -36,7 +33,7 @@ export async function voidSale(deps: HostDependencies, request: Request, message
   if (!admission.admitted) return admission.reply;
   const admitted = admission.value;
   const { terminal, key } = admitted;
-  const refuse = (reason: keyof typeof refusalCodes): Promise<Buffer> => respond(deps, terminal, replyFor(request, refusalCodes[reason]));
+  const refuse = refuserFor(deps, terminal, request);
   const field61 = request.get(61);
   const originalRrn = request.get(37);
   const originalAuthCode = request.get(38);
@@ -54,55 +51,19 @@ export async function voidSale(deps: HostDependencies, request: Request, message
   if (amountMinor !== original.amount_minor || (request.get(49) ?? original.currency) !== original.currency) return refuse('original-amount-mismatch');
   const undo = await undoPostingsOf(deps, original);
 
-  const rrn = rrnFor(key.terminalId, key.batch, key.trace);
-  const networkKey = networkKeyOf(key);
-  const answer = await deps.network.adjust({
-    kind: 'void',
-    idempotencyKey: networkKey,
-    originalIdempotencyKey: original.network_key ?? networkKeyOf({ terminalId: original.terminal_id, batch: original.batch_number, trace: original.trace, requestClass: original.request_class }),
-    amountMinor,
-    currency: original.currency,
-    pan: card.pan,
-    acquirer: { retrievalReferenceNumber: rrn, systemTraceAuditNumber: key.trace, terminalId: key.terminalId, merchantId: admitted.merchant.merchantId },
-  });
-  const reply = replyFor(request, answer.responseCode);
-  reply.set(37, rrn);
-  if (answer.outcome === 'approved') reply.set(38, answer.authorizationCode);
-  const packed = await packWithMac(reply, deps.hsm, terminalMak(terminal), macOptionsOf(terminal));
-  const approved = answer.outcome === 'approved';
+  const adjustment: Adjustment = { kind: 'void', admitted, original, amountMinor, pan: card.pan, panId };
+  const answered = await adjustAtNetwork(deps, request, adjustment);
+  const { rrn, approved, packed } = answered;
   const ledgerKey = ledgerKeyOf('void', key);
   return recordAnswer(deps, {
     request,
     admitted,
     packed,
-    columns: {
-      mti: request.mti,
-      processing_code: request.get(3) ?? '',
-      kind: 'void',
-      amount_minor: amountMinor,
-      currency: original.currency,
-      pan_id: panId,
-      masked_pan: maskedPan(card.pan),
-      rrn,
-      auth_code: approved ? answer.authorizationCode : null,
-      response_code: answer.responseCode,
-      issuer_reference: answer.issuerReference,
-      original_rrn: original.rrn,
-      ledger_key: approved && undo !== undefined ? ledgerKey : null,
-      network_key: networkKey,
-    },
+    columns: adjustmentColumns(request, adjustment, answered, approved && undo !== undefined ? ledgerKey : null),
     effects: async (trx, nowMs) => {
       if (!approved) return;
-      const marked = await trx
-        .updateTable('host_transactions')
-        .set({ cancelled_by: `void ${rrn}` })
-        .where('id', '=', original.id)
-        .where('cancelled_by', 'is', null)
-        .where('refunded_minor', '=', 0n)
-        .returning('id')
-        .executeTakeFirst();
       // The network voids a sale once; a host record that disagrees is a fault, answered 96.
-      if (marked === undefined) throw new BastionError('HOST_ERR_INTERNAL', 'the network approved a void of a sale the host already holds as voided, reversed or refunded');
+      if (!(await markCancelled(trx, original, `void ${rrn}`, { unrefundedOnly: true }))) throw new BastionError('HOST_ERR_INTERNAL', 'the network approved a void of a sale the host already holds as voided, reversed or refunded');
       if (undo !== undefined) await deps.ledger.postWithin(trx, { idempotencyKey: ledgerKey, kind: 'void', description: `void ${rrn} of sale ${original.rrn}`, occurredAtMs: nowMs, postings: undo });
     },
   });
