@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { BastionError } from '../../../lib/errors/index.js';
-import { adjustmentKinds, type AdjustmentRequest, type NetworkResponse } from '../../../ports/network.js';
-import { REVERSED_UNSEEN_KIND, responseFromRow, type Decision } from './authorization-record.js';
+import { adjustmentKinds, type AdjustmentRequest } from '../../../ports/network.js';
+import { answerFromFirst, insertPendingRow, REVERSED_UNSEEN_KIND, type Claim, type Decision } from './authorization-record.js';
 import { decideHoldAdjustment, releaseHoldForReversal, type HoldRules } from './holds.js';
 import { newAuthorizationCode, newIssuerReference } from './ids.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from './request-checks.js';
@@ -14,43 +14,10 @@ type AuthorizationRow = Selectable<IssuerAuthorizationsTable>;
  * Claims an adjustment's own key as `claimAuthorization` does: a retry finds the first decision;
  * the same key for another adjustment is ISSUER_ERR_IDEMPOTENCY_CONFLICT.
  */
-export async function claimAdjustment(trx: Kysely<IssuerTables>, request: AdjustmentRequest, issuerReference: string, fingerprint: Buffer, nowMs: bigint): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly response: NetworkResponse }> {
-  const { acquirer } = request;
-  const inserted = await trx
-    .insertInto('issuer_authorizations')
-    .values({
-      id: issuerReference,
-      idempotency_key: request.idempotencyKey,
-      fingerprint,
-      card_id: null,
-      kind: request.kind,
-      entry_mode: 'none',
-      amount_minor: request.amountMinor,
-      currency: request.currency,
-      retrieval_reference_number: acquirer.retrievalReferenceNumber,
-      system_trace_audit_number: acquirer.systemTraceAuditNumber,
-      terminal_id: acquirer.terminalId,
-      merchant_id: acquirer.merchantId,
-      outcome: 'pending',
-      reason: null,
-      response_code: null,
-      authorization_code: null,
-      balance_minor: null,
-      arpc: null,
-      arc: null,
-      created_at_ms: nowMs,
-      decided_at_ms: null,
-      original_key: request.originalIdempotencyKey,
-    })
-    .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted !== undefined) return { claimed: true };
-  const first = await trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.idempotencyKey).executeTakeFirstOrThrow();
-  if (!Buffer.from(first.fingerprint).equals(fingerprint)) {
-    throw new BastionError('ISSUER_ERR_IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different transaction', { argument: 'idempotencyKey' });
-  }
-  return { claimed: false, response: responseFromRow(first) };
+export async function claimAdjustment(trx: Kysely<IssuerTables>, request: AdjustmentRequest, issuerReference: string, fingerprint: Buffer, nowMs: bigint): Promise<Claim> {
+  const first = await insertPendingRow(trx, request, { issuerReference, fingerprint, kind: request.kind, entryMode: 'none', originalKey: request.originalIdempotencyKey, nowMs });
+  if (first === undefined) return { claimed: true };
+  return answerFromFirst(first, fingerprint);
 }
 
 /** Checks the shape of an adjustment request, as `assertAuthorizationRequest` does for an authorization. */

@@ -43,22 +43,32 @@ export const REVERSED_UNSEEN_KIND = 'reversed-unseen';
 
 export type Claim = { readonly claimed: true } | { readonly claimed: false; readonly response: NetworkResponse };
 
+/** What a claimed row holds before its decision: the request's references and what the caller names. */
+export interface PendingRow {
+  readonly issuerReference: string;
+  readonly fingerprint: Buffer;
+  readonly kind: string;
+  readonly entryMode: string;
+  /** An adjustment's original (its idempotency key); none for an authorization. */
+  readonly originalKey?: string;
+  readonly nowMs: bigint;
+}
+
 /**
- * Claims the idempotency key inside the caller's transaction: insert-if-absent. On PostgreSQL a
- * concurrent duplicate waits on the unique key until the first commits its decision, then reads
- * it; on SQLite transactions are serialised. Either way a key is decided once.
+ * Inserts the pending row under `request.idempotencyKey` if the key is free; otherwise returns
+ * the row that holds it (on PostgreSQL after waiting for its transaction to commit).
  */
-export async function claimAuthorization(trx: Kysely<IssuerTables>, request: AuthorizationRequest, issuerReference: string, fingerprint: Buffer, nowMs: bigint): Promise<Claim> {
+export async function insertPendingRow(trx: Kysely<IssuerTables>, request: Pick<AuthorizationRequest, 'idempotencyKey' | 'amountMinor' | 'currency' | 'acquirer'>, row: PendingRow): Promise<Selectable<IssuerAuthorizationsTable> | undefined> {
   const { acquirer } = request;
   const inserted = await trx
     .insertInto('issuer_authorizations')
     .values({
-      id: issuerReference,
+      id: row.issuerReference,
       idempotency_key: request.idempotencyKey,
-      fingerprint,
+      fingerprint: row.fingerprint,
       card_id: null,
-      kind: request.kind,
-      entry_mode: request.entryMode,
+      kind: row.kind,
+      entry_mode: row.entryMode,
       amount_minor: request.amountMinor,
       currency: request.currency,
       retrieval_reference_number: acquirer.retrievalReferenceNumber,
@@ -72,20 +82,36 @@ export async function claimAuthorization(trx: Kysely<IssuerTables>, request: Aut
       balance_minor: null,
       arpc: null,
       arc: null,
-      created_at_ms: nowMs,
+      created_at_ms: row.nowMs,
       decided_at_ms: null,
+      ...(row.originalKey === undefined ? {} : { original_key: row.originalKey }),
     })
     .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (inserted !== undefined) return { claimed: true };
-  const first = await trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.idempotencyKey).executeTakeFirstOrThrow();
-  // A reversal got here first and left this key reversed (adjustments.ts): the authorization is declined.
-  if (first.kind === REVERSED_UNSEEN_KIND) return { claimed: false, response: responseFromRow(first) };
+  if (inserted !== undefined) return undefined;
+  return trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.idempotencyKey).executeTakeFirstOrThrow();
+}
+
+/** A retry of the transaction that holds the key gets its decision; another transaction under it is ISSUER_ERR_IDEMPOTENCY_CONFLICT. */
+export function answerFromFirst(first: Selectable<IssuerAuthorizationsTable>, fingerprint: Buffer): Claim {
   if (!Buffer.from(first.fingerprint).equals(fingerprint)) {
     throw new BastionError('ISSUER_ERR_IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different transaction', { argument: 'idempotencyKey' });
   }
   return { claimed: false, response: responseFromRow(first) };
+}
+
+/**
+ * Claims the idempotency key inside the caller's transaction: insert-if-absent. On PostgreSQL a
+ * concurrent duplicate waits on the unique key until the first commits its decision, then reads
+ * it; on SQLite transactions are serialised. Either way a key is decided once.
+ */
+export async function claimAuthorization(trx: Kysely<IssuerTables>, request: AuthorizationRequest, issuerReference: string, fingerprint: Buffer, nowMs: bigint): Promise<Claim> {
+  const first = await insertPendingRow(trx, request, { issuerReference, fingerprint, kind: request.kind, entryMode: request.entryMode, nowMs });
+  if (first === undefined) return { claimed: true };
+  // A reversal got here first and left this key reversed (adjustments.ts): the authorization is declined.
+  if (first.kind === REVERSED_UNSEEN_KIND) return { claimed: false, response: responseFromRow(first) };
+  return answerFromFirst(first, fingerprint);
 }
 
 /** Records the decision on the claimed row, in the same transaction as every effect of it. */
