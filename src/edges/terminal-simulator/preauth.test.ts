@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import { hostMoney, issuerBalance } from '../../domain/host/test-adjustments.js';
@@ -8,22 +8,13 @@ import { loadJournal } from './journal.js';
 import { completionTransaction, completionVoidTransaction, loadPreAuths, preAuthTransaction, preAuthVoidTransaction } from './preauth.js';
 import { formatReceipt } from './receipt.js';
 import { settleTerminal } from './settle.js';
-import { signInTerminal, transact } from './terminal.js';
-import { openSimulatorFixture, type SimulatorFixture } from './test-simulator.js';
+import { transact } from './terminal.js';
+import { useSignedInSimulator } from './test-simulator.js';
 
 const card = testCard('approve-magstripe');
 
 describe.each(databases)('pre-auth, completion and their voids through the terminal simulator over TCP on $name', (database) => {
-  let fixture: SimulatorFixture;
-
-  beforeEach(async () => {
-    fixture = await openSimulatorFixture(database);
-    await signInTerminal(fixture.context);
-  });
-
-  afterEach(async () => {
-    await fixture.close();
-  });
+  const fixture = useSignedInSimulator(database);
 
   async function available(): Promise<bigint | undefined> {
     return (await transact(fixture.context, { kind: 'balance-inquiry', card, entry: 'swipe', pin: '1234' })).balanceMinor;

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import type { HostTables } from '../../domain/host/index.js';
@@ -10,22 +10,13 @@ import { journalTotals, loadJournal } from './journal.js';
 import { formatReceipt } from './receipt.js';
 import { refundTransaction } from './refund.js';
 import { settleTerminal } from './settle.js';
-import { signInTerminal, transact } from './terminal.js';
-import { openSimulatorFixture, type SimulatorFixture } from './test-simulator.js';
+import { transact } from './terminal.js';
+import { useSignedInSimulator } from './test-simulator.js';
 
 const card = testCard('approve-magstripe');
 
 describe.each(databases)('a refund through the terminal simulator over TCP on $name', (database) => {
-  let fixture: SimulatorFixture;
-
-  beforeEach(async () => {
-    fixture = await openSimulatorFixture(database);
-    await signInTerminal(fixture.context);
-  });
-
-  afterEach(async () => {
-    await fixture.close();
-  });
+  const fixture = useSignedInSimulator(database);
 
   const sale = async (amountMinor: bigint) => {
     const receipt = await transact(fixture.context, { kind: 'sale', card, entry: 'swipe', pin: '1234', amountMinor });

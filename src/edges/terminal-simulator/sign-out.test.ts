@@ -1,23 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import { TERMINAL_ID } from '../../domain/host/test-host.js';
 import { expectBastionRejection } from '../../lib/errors/test-helpers.js';
 import { signOutTerminal } from './sign-out.js';
 import { signInTerminal, transact } from './terminal.js';
-import { openSimulatorFixture, type SimulatorFixture } from './test-simulator.js';
+import { useSignedInSimulator } from './test-simulator.js';
 
 describe.each(databases)('sign-out through the terminal simulator over TCP on $name', (database) => {
-  let fixture: SimulatorFixture;
-
-  beforeEach(async () => {
-    fixture = await openSimulatorFixture(database);
-    await signInTerminal(fixture.context);
-  });
-
-  afterEach(async () => {
-    await fixture.close();
-  });
+  const fixture = useSignedInSimulator(database);
 
   it('signs out (00): the host and the terminal drop the working keys; a sale needs a sign-in again', async () => {
     const result = await signOutTerminal(fixture.context);

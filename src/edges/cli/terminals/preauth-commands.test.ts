@@ -1,30 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../../adapters/store/test-databases.js';
 import { hostMoney, issuerBalance } from '../../../domain/host/test-adjustments.js';
-import { MERCHANT_ID, openHost, TERMINAL_ID, type HostFixture } from '../../../domain/host/test-host.js';
-import { splitKey, toHex } from '../../../lib/crypto/index.js';
+import { TERMINAL_ID } from '../../../domain/host/test-host.js';
 import { useTemporaryDataDir } from '../merchants/test-cli-env.js';
+import { useSimulatedTerminalCli } from './test-terminal-cli.js';
 
 const cli = useTemporaryDataDir();
 const card = testCard('approve-magstripe');
 
 describe.each(databases)('bastion terminal preauth, preauth-void, complete and complete-void against a real host on $name', (database) => {
-  let host: HostFixture;
-
-  beforeEach(async () => {
-    cli.setUp();
-    host = await openHost(database);
-    const components = splitKey('tdes', host.tmk, 2).map((component) => toHex(component.key));
-    const injected = await cli.run('terminal', 'inject', '--tid', TERMINAL_ID, '--mid', MERCHANT_ID, '--host', '127.0.0.1', '--port', String(host.address.port), '--component', components[0] ?? '', '--component', components[1] ?? '');
-    expect(injected.exitCode).toBe(0);
-    expect((await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID)).exitCode).toBe(0);
-  });
-
-  afterEach(async () => {
-    await host.close();
-    cli.tearDown();
-  });
+  const host = useSimulatedTerminalCli(cli, database);
 
   const traceOf = (stdout: string): string => (JSON.parse(stdout) as { trace: string }).trace;
 
@@ -40,12 +26,12 @@ describe.each(databases)('bastion terminal preauth, preauth-void, complete and c
     expect((await cli.run('terminal', 'complete', '--tid', TERMINAL_ID, '--trace', traceOf(again.stdout), '--amount', '115.01')).exitCode).toBe(3);
     const completed = await cli.run('terminal', 'complete', '--tid', TERMINAL_ID, '--trace', traceOf(again.stdout), '--amount', '115.00', '--advice', '--json');
     expect(completed.exitCode).toBe(0);
-    expect(await issuerBalance(host, card)).toBe(card.balanceMinor - 11_500n);
+    expect(await issuerBalance(host(), card)).toBe(card.balanceMinor - 11_500n);
     const completionVoided = await cli.run('terminal', 'complete-void', '--tid', TERMINAL_ID, '--trace', traceOf(completed.stdout));
     expect(completionVoided.exitCode).toBe(0);
     expect(completionVoided.stdout).toContain('COMPLETION VOID');
-    expect(await issuerBalance(host, card)).toBe(card.balanceMinor);
-    expect(await hostMoney(host)).toEqual({ payable: 0n, fees: 0n, receivable: 0n });
+    expect(await issuerBalance(host(), card)).toBe(card.balanceMinor);
+    expect(await hostMoney(host())).toEqual({ payable: 0n, fees: 0n, receivable: 0n });
     expect((await cli.run('terminal', 'complete', '--tid', TERMINAL_ID, '--amount', '1')).exitCode).toBe(2);
   });
 });

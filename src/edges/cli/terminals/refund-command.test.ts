@@ -1,30 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCard } from '../../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../../adapters/store/test-databases.js';
 import { issuerBalance } from '../../../domain/host/test-adjustments.js';
-import { MERCHANT_ID, openHost, TERMINAL_ID, type HostFixture } from '../../../domain/host/test-host.js';
-import { splitKey, toHex } from '../../../lib/crypto/index.js';
+import { TERMINAL_ID } from '../../../domain/host/test-host.js';
 import { useTemporaryDataDir } from '../merchants/test-cli-env.js';
+import { useSimulatedTerminalCli } from './test-terminal-cli.js';
 
 const cli = useTemporaryDataDir();
 const card = testCard('approve-magstripe');
 
 describe.each(databases)('bastion terminal refund against a real host on $name', (database) => {
-  let host: HostFixture;
-
-  beforeEach(async () => {
-    cli.setUp();
-    host = await openHost(database);
-    const components = splitKey('tdes', host.tmk, 2).map((component) => toHex(component.key));
-    const injected = await cli.run('terminal', 'inject', '--tid', TERMINAL_ID, '--mid', MERCHANT_ID, '--host', '127.0.0.1', '--port', String(host.address.port), '--component', components[0] ?? '', '--component', components[1] ?? '');
-    expect(injected.exitCode).toBe(0);
-    expect((await cli.run('terminal', 'sign-in', '--tid', TERMINAL_ID)).exitCode).toBe(0);
-  });
-
-  afterEach(async () => {
-    await host.close();
-    cli.tearDown();
-  });
+  const host = useSimulatedTerminalCli(cli, database);
 
   it('refunds part of a sale by its RRN (exit 0, receipt REFUND), the rest as JSON, then one fen more is 13 (exit 3)', async () => {
     const sale = await cli.run('terminal', 'sale', '--tid', TERMINAL_ID, '--amount', '20.00', '--card', 'approve-magstripe', '--pin', '1234', '--json');
@@ -38,7 +24,7 @@ describe.each(databases)('bastion terminal refund against a real host on $name',
     const rest = await cli.run('terminal', 'refund', '--tid', TERMINAL_ID, '--rrn', rrn, '--amount', '15.00', '--card', 'approve-magstripe', '--pin', '1234', '--json');
     expect(rest.exitCode).toBe(0);
     expect(JSON.parse(rest.stdout)).toMatchObject({ transaction: 'refund', amountMinor: '1500', responseCode: '00', approved: true });
-    expect(await issuerBalance(host, card)).toBe(card.balanceMinor);
+    expect(await issuerBalance(host(), card)).toBe(card.balanceMinor);
     const beyond = await cli.run('terminal', 'refund', '--tid', TERMINAL_ID, '--rrn', rrn, '--amount', '0.01', '--card', 'approve-magstripe', '--json');
     expect(beyond.exitCode).toBe(3);
     expect(JSON.parse(beyond.stdout)).toMatchObject({ responseCode: '13', approved: false });
