@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { BastionError } from '../../lib/errors/index.js';
 import type { EntryMethod } from './card-reader.js';
+import { writePrivateJson } from './private-file.js';
 
 /**
  * The terminal's own record of its approved transactions in the current batch (a POS terminal's
@@ -89,12 +90,7 @@ export function appendToJournal(dataDir: string, terminalId: string, batchNumber
 
 /** Writes the journal atomically (temporary file, then rename), mode 0600. */
 export function saveJournal(dataDir: string, journal: SimulatorJournal): void {
-  const path = journalPath(dataDir, journal.terminalId);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
+  writePrivateJson(journalPath(dataDir, journal.terminalId), journal);
 }
 
 /** After the batch closed: the next batch starts with an empty journal. */

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { testCard, type TestCardDefinition } from '../../adapters/network/issuer-simulator/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import { assertPin } from './card-reader.js';
 import { appendToJournal, journalPath, loadJournal } from './journal.js';
+import { writePrivateJson } from './private-file.js';
 import type { Receipt } from './receipt.js';
 import { loadSimulatorState, type SimulatorState } from './state.js';
 import { exchangeSwiped, type SwipedRequest } from './swiped-exchange.js';
@@ -48,11 +49,7 @@ export function loadPreAuths(dataDir: string, terminalId: string): PreAuthRecord
 }
 
 function savePreAuths(dataDir: string, terminalId: string, records: readonly PreAuthRecord[]): void {
-  const path = preAuthsPath(dataDir, terminalId);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(records.slice(-PREAUTHS_KEPT_MAX), null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  writePrivateJson(preAuthsPath(dataDir, terminalId), records.slice(-PREAUTHS_KEPT_MAX));
 }
 
 function traceArgument(text: string, what: string): string {

@@ -1,8 +1,9 @@
 import type { PendingReversal } from './pending-reversal.js';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BastionError } from '../../lib/errors/index.js';
 import { firstBadStateField } from './state-shape.js';
+import { writePrivateJson } from './private-file.js';
 
 /**
  * What the terminal simulator keeps between commands: the part of a POS terminal's secure memory
@@ -70,11 +71,7 @@ export function simulatorStatePath(dataDir: string, terminalId: string): string 
 /** Writes the state atomically (temporary file, then rename) with mode 0600. */
 export function saveSimulatorState(dataDir: string, state: SimulatorState): string {
   const path = simulatorStatePath(dataDir, state.terminalId);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
+  writePrivateJson(path, state);
   return path;
 }
 
