@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { downloadParameters, type ParamsDownloadResult } from '../../terminal-simulator/params-download.js';
 import type { CliIo } from '../io.js';
 import { toJsonLine } from '../merchants/services.js';
-import { exitDeclined, runSimulatorCommand, simulatorContextOf, type ConnectionOptions } from './simulator-cli.js';
+import { type ConnectionOptions, exitDeclined, runSimulatorCommand, simulatorContextOf, withConnectionOptions } from './simulator-cli.js';
 
 /**
  * `bastion terminal params --tid …`: the simulated terminal downloads the host's CAPKs and AID
@@ -11,13 +10,8 @@ import { exitDeclined, runSimulatorCommand, simulatorContextOf, type ConnectionO
  * done, 3 declined by the host, 4 no trustworthy answer (including a CAPK whose checksum fails), 2 bad input.
  */
 export function addParamsCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
-  terminal
-    .command('params')
+  withConnectionOptions(terminal.command('params'), 'how long to wait for each reply')
     .description('terminal simulator: download CAPKs and AID parameters (0820 372/382 queries, 0800 370/380 downloads, 371/381 ends) into simulator/params-<tid>.json')
-    .option('--tid <id>', 'terminal id, field 41 (required)')
-    .option('--host <host>', "the host channel's address (default: the key file's)")
-    .option('--port <port>', "the host channel's port (default: the key file's)")
-    .option('--timeout-ms <ms>', `how long to wait for each reply, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
     .option('--json', 'print one JSON line')
     .action(async (options: ConnectionOptions) => {
       await runSimulatorCommand(io, setExit, async () => {

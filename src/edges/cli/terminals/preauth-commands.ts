@@ -1,27 +1,19 @@
 import type { Command } from 'commander';
-import { BastionError } from '../../../lib/errors/index.js';
 import { parseAmountMinor } from '../../terminal-simulator/amount.js';
 import { findTestCard } from '../../terminal-simulator/card-reader.js';
-import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { completionTransaction, completionVoidTransaction, preAuthTransaction, preAuthVoidTransaction } from '../../terminal-simulator/preauth.js';
 import { formatReceipt, receiptJson, type Receipt } from '../../terminal-simulator/receipt.js';
 import type { SimulatorContext } from '../../terminal-simulator/terminal.js';
 import type { CliIo } from '../io.js';
-import { timeZoneFromEnvironment, toJsonLine } from '../merchants/services.js';
-import { dataDirFromEnvironment } from '../store/configured-store.js';
-import { exitDeclined, runSimulatorCommand } from './simulator-commands.js';
+import { toJsonLine } from '../merchants/services.js';
+import { type ConnectionOptions, exitDeclined, required, runSimulatorCommand, simulatorContextOf, withConnectionOptions } from './simulator-cli.js';
 
-interface FamilyOptions {
-  readonly tid?: string;
+interface FamilyOptions extends ConnectionOptions {
   readonly trace?: string;
   readonly card?: string;
   readonly pin?: string;
   readonly amount?: string;
   readonly advice?: boolean;
-  readonly host?: string;
-  readonly port?: string;
-  readonly timeoutMs?: string;
-  readonly json?: boolean;
 }
 
 /**
@@ -32,11 +24,11 @@ interface FamilyOptions {
 export function addPreAuthCommands(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
   const run = (options: FamilyOptions, work: (context: SimulatorContext) => Promise<Receipt>) =>
     runSimulatorCommand(io, setExit, async () => {
-      const receipt = await work(contextOf(options));
+      const receipt = await work(simulatorContextOf(options));
       return { output: options.json === true ? toJsonLine(receiptJson(receipt)) : formatReceipt(receipt), exitCode: receipt.approved ? 0 : exitDeclined };
     });
 
-  withConnection(terminal.command('preauth').description('terminal simulator: pre-authorisation (0100, 030000, 60.1 10), card swiped; the issuer holds the amount'))
+  withJson(terminal.command('preauth').description('terminal simulator: pre-authorisation (0100, 030000, 60.1 10), card swiped; the issuer holds the amount'))
     .option('--amount <yuan>', 'the amount to hold, e.g. 100.00 (required)')
     .option('--card <card>', 'test card profile or PAN (required)')
     .option('--pin <pin>', 'the PIN, if the cardholder enters one')
@@ -44,14 +36,14 @@ export function addPreAuthCommands(terminal: Command, io: CliIo, setExit: (code:
       await run(options, (context) => preAuthTransaction(context, { card: findTestCard(required(options.card, '--card')), amountMinor: parseAmountMinor(required(options.amount, '--amount')), ...(options.pin === undefined ? {} : { pin: options.pin }) }));
     });
 
-  withConnection(terminal.command('preauth-void').description("terminal simulator: pre-authorisation void (0100, 200000, 60.1 11) by the pre-auth's trace; the hold is released"))
+  withJson(terminal.command('preauth-void').description("terminal simulator: pre-authorisation void (0100, 200000, 60.1 11) by the pre-auth's trace; the hold is released"))
     .option('--trace <trace>', "the pre-auth's trace, from its receipt (required)")
     .option('--pin <pin>', 'the PIN, if the cardholder enters one')
     .action(async (options: FamilyOptions) => {
       await run(options, (context) => preAuthVoidTransaction(context, { trace: required(options.trace, '--trace'), ...(options.pin === undefined ? {} : { pin: options.pin }) }));
     });
 
-  withConnection(terminal.command('complete').description("terminal simulator: pre-authorisation completion (0200, 000000, 60.1 20; --advice: 0220, 60.1 24) by the pre-auth's trace"))
+  withJson(terminal.command('complete').description("terminal simulator: pre-authorisation completion (0200, 000000, 60.1 20; --advice: 0220, 60.1 24) by the pre-auth's trace"))
     .option('--trace <trace>', "the pre-auth's trace, from its receipt (required)")
     .option('--amount <yuan>', 'the amount to take, up to the held amount + 15% (required)')
     .option('--advice', 'send a completion advice (0220) instead of a request')
@@ -59,40 +51,13 @@ export function addPreAuthCommands(terminal: Command, io: CliIo, setExit: (code:
       await run(options, (context) => completionTransaction(context, { trace: required(options.trace, '--trace'), amountMinor: parseAmountMinor(required(options.amount, '--amount')), advice: options.advice === true }));
     });
 
-  withConnection(terminal.command('complete-void').description("terminal simulator: completion void (0200, 200000, 60.1 21) of a completion of the current batch by the completion's trace"))
+  withJson(terminal.command('complete-void').description("terminal simulator: completion void (0200, 200000, 60.1 21) of a completion of the current batch by the completion's trace"))
     .option('--trace <trace>', "the completion's trace, from its receipt (required)")
     .action(async (options: FamilyOptions) => {
       await run(options, (context) => completionVoidTransaction(context, { trace: required(options.trace, '--trace') }));
     });
 }
 
-function withConnection(command: Command): Command {
-  return command
-    .option('--tid <id>', 'terminal id, field 41 (required)')
-    .option('--host <host>', "the host channel's address (default: the key file's)")
-    .option('--port <port>', "the host channel's port (default: the key file's)")
-    .option('--timeout-ms <ms>', `how long to wait for the host, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
-    .option('--json', 'print one JSON line instead of the receipt');
-}
-
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined) throw new BastionError('CLI_ERR_ARGUMENT_MISSING', `${flag} is required`, { argument: flag });
-  return value;
-}
-
-function contextOf(options: FamilyOptions): SimulatorContext {
-  return {
-    dataDir: dataDirFromEnvironment(),
-    terminalId: required(options.tid, '--tid'),
-    timeZone: timeZoneFromEnvironment(),
-    ...(options.host === undefined ? {} : { host: options.host }),
-    ...(options.port === undefined ? {} : { port: wholeNumber(options.port, '--port', 65_535) }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: wholeNumber(options.timeoutMs, '--timeout-ms', EXCHANGE_TIMEOUT_MS_MAX) }),
-  };
-}
-
-function wholeNumber(text: string, flag: string, max: number): number {
-  const value = /^\d{1,6}$/.test(text) ? Number(text) : 0;
-  if (value < 1 || value > max) throw new BastionError('SIM_ERR_ARGUMENT', `${flag} must be a whole number from 1 to ${max}`, { argument: flag });
-  return value;
+function withJson(command: Command): Command {
+  return withConnectionOptions(command).option('--json', 'print one JSON line instead of the receipt');
 }

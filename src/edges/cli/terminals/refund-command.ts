@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { parseAmountMinor } from '../../terminal-simulator/amount.js';
 import { findTestCard } from '../../terminal-simulator/card-reader.js';
-import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { formatReceipt, receiptJson } from '../../terminal-simulator/receipt.js';
 import { refundTransaction } from '../../terminal-simulator/refund.js';
 import type { CliIo } from '../io.js';
 import { toJsonLine } from '../merchants/services.js';
-import { exitDeclined, required, runSimulatorCommand, simulatorContextOf } from './simulator-cli.js';
+import { exitDeclined, required, runSimulatorCommand, simulatorContextOf, withConnectionOptions } from './simulator-cli.js';
 
 interface RefundOptions {
   readonly tid?: string;
@@ -31,10 +30,8 @@ interface RefundOptions {
  * trustworthy answer (the refund stays a pending reversal), 2 bad input.
  */
 export function addRefundCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
-  terminal
-    .command('refund')
+  withConnectionOptions(terminal.command('refund'))
     .description("terminal simulator: refund (0220, 200000, 60.1 25) part or all of an approved sale by its RRN, the card swiped; prints the receipt")
-    .option('--tid <id>', 'terminal id, field 41 (required)')
     .option('--rrn <rrn>', "the sale's retrieval reference number, 12 digits, from its receipt (required)")
     .option('--amount <yuan>', 'the amount to refund in yuan, at most 2 decimals (required)')
     .option('--card <card>', "the sale's card, by test-card profile or PAN (required)")
@@ -42,9 +39,6 @@ export function addRefundCommand(terminal: Command, io: CliIo, setExit: (code: n
     .option('--batch <batch>', "the sale's batch (default: the current batch, when its journal holds the RRN)")
     .option('--trace <trace>', "the sale's trace (default: from the journal, when it holds the RRN)")
     .option('--date <MMDD>', "the sale's date; sent as 61.3 and then checked by the host")
-    .option('--host <host>', "the host channel's address (default: the key file's)")
-    .option('--port <port>', "the host channel's port (default: the key file's)")
-    .option('--timeout-ms <ms>', `how long to wait for the host, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
     .option('--json', 'print one JSON line instead of the receipt')
     .action(async (options: RefundOptions) => {
       await runSimulatorCommand(io, setExit, async () => {

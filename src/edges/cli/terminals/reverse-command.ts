@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { BastionError } from '../../../lib/errors/index.js';
-import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { findTestCard } from '../../terminal-simulator/card-reader.js';
 import { formatReceipt, receiptJson } from '../../terminal-simulator/receipt.js';
 import { reversePending } from '../../terminal-simulator/terminal.js';
 import { voidTransaction } from '../../terminal-simulator/void.js';
 import type { CliIo } from '../io.js';
 import { toJsonLine } from '../merchants/services.js';
-import { exitDeclined, runSimulatorCommand, simulatorContextOf, type ConnectionOptions } from './simulator-cli.js';
+import { type ConnectionOptions, exitDeclined, runSimulatorCommand, simulatorContextOf, withConnectionOptions } from './simulator-cli.js';
 
 interface VoidOptions extends ConnectionOptions {
   readonly trace?: string;
@@ -21,13 +20,8 @@ interface VoidOptions extends ConnectionOptions {
  * Exit 0 reversed or nothing pending, 4 no trustworthy answer (it stays pending), 2 bad input.
  */
 export function addReverseCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
-  terminal
-    .command('reverse')
+  withConnectionOptions(terminal.command('reverse'))
     .description('terminal simulator: send the pending reversal (0400) of a sale whose answer never came')
-    .option('--tid <id>', 'terminal id, field 41 (required)')
-    .option('--host <host>', "the host channel's address (default: the key file's)")
-    .option('--port <port>', "the host channel's port (default: the key file's)")
-    .option('--timeout-ms <ms>', `how long to wait for the host, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
     .option('--json', 'print one JSON line')
     .action(async (options: ConnectionOptions) => {
       await runSimulatorCommand(io, setExit, async () => {
@@ -45,16 +39,11 @@ export function addReverseCommand(terminal: Command, io: CliIo, setExit: (code: 
  * trustworthy answer, 2 bad input.
  */
 export function addVoidCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
-  terminal
-    .command('void')
+  withConnectionOptions(terminal.command('void'))
     .description('terminal simulator: void (0200, 200000, 60.1 23) an approved sale of the current batch by its trace; prints the receipt')
-    .option('--tid <id>', 'terminal id, field 41 (required)')
     .option('--trace <trace>', "the sale's trace, from its receipt (required)")
     .option('--card <card>', "the card swiped again, by profile or PAN (default: the sale's card)")
     .option('--pin <pin>', 'the PIN, if the cardholder enters one')
-    .option('--host <host>', "the host channel's address (default: the key file's)")
-    .option('--port <port>', "the host channel's port (default: the key file's)")
-    .option('--timeout-ms <ms>', `how long to wait for the host, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
     .option('--json', 'print one JSON line instead of the receipt')
     .action(async (options: VoidOptions) => {
       await runSimulatorCommand(io, setExit, async () => {

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { formatAmountMinor, parseAmountMinor } from '../../terminal-simulator/amount.js';
-import { EXCHANGE_TIMEOUT_MS_DEFAULT, EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { settleTerminal, type SettlementOutcome } from '../../terminal-simulator/settle.js';
 import type { CliIo } from '../io.js';
 import { toJsonLine } from '../merchants/services.js';
-import { exitDeclined, runSimulatorCommand, simulatorContextOf, type ConnectionOptions } from './simulator-cli.js';
+import { type ConnectionOptions, exitDeclined, runSimulatorCommand, simulatorContextOf, withConnectionOptions } from './simulator-cli.js';
 
 interface SettleOptions extends ConnectionOptions {
   readonly skew?: string;
@@ -18,13 +17,8 @@ interface SettleOptions extends ConnectionOptions {
  * 4 no trustworthy answer, 2 other coded errors.
  */
 export function addSettleCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
-  terminal
-    .command('settle')
+  withConnectionOptions(terminal.command('settle'), 'how long to wait for each reply')
     .description('terminal simulator: settle the current batch (0500), upload it if the host does not balance (0320), then start the next batch')
-    .option('--tid <id>', 'terminal id, field 41 (required)')
-    .option('--host <host>', "the host channel's address (default: the key file's)")
-    .option('--port <port>', "the host channel's port (default: the key file's)")
-    .option('--timeout-ms <ms>', `how long to wait for each reply, 1 to ${EXCHANGE_TIMEOUT_MS_MAX} (default ${EXCHANGE_TIMEOUT_MS_DEFAULT})`)
     .option('--skew <yuan>', 'claim this much more in the debit total than the journal holds, to make the settlement not balance (e.g. 0.01)')
     .option('--json', 'print one JSON line instead of the summary')
     .action(async (options: SettleOptions) => {

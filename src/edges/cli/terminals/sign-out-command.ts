@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import { signOutTerminal } from '../../terminal-simulator/sign-out.js';
 import type { CliIo } from '../io.js';
 import { toJsonLine } from '../merchants/services.js';
-import { exitDeclined, runSimulatorCommand, simulatorContextOf, type ConnectionOptions } from './simulator-cli.js';
+import { type ConnectionOptions, exitDeclined, runSimulatorCommand, simulatorContextOf, withConnectionOptions } from './simulator-cli.js';
 
 /**
  * `bastion terminal sign-out --tid …`: the simulated terminal signs out (0820, 60.3 002) after
@@ -11,13 +10,8 @@ import { exitDeclined, runSimulatorCommand, simulatorContextOf, type ConnectionO
  * Exit 0 signed out, 3 refused by the host, 4 no trustworthy answer, 2 bad input.
  */
 export function addSignOutCommand(terminal: Command, io: CliIo, setExit: (code: number) => void): void {
-  terminal
-    .command('sign-out')
+  withConnectionOptions(terminal.command('sign-out'))
     .description('terminal simulator: sign out (0820, 60.3 002); the terminal drops its working keys')
-    .option('--tid <id>', 'terminal id, field 41 (required)')
-    .option('--host <host>', "the host channel's address (default: the key file's)")
-    .option('--port <port>', "the host channel's port (default: the key file's)")
-    .option('--timeout-ms <ms>', `how long to wait for the host, 1 to ${EXCHANGE_TIMEOUT_MS_MAX}`)
     .option('--json', 'print one JSON line')
     .action(async (options: ConnectionOptions) => {
       await runSimulatorCommand(io, setExit, async () => {

@@ -1,5 +1,6 @@
 import { BastionError, type ErrorCode } from '../../../lib/errors/index.js';
-import { EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
+import type { Command } from 'commander';
+import { EXCHANGE_TIMEOUT_MS_DEFAULT, EXCHANGE_TIMEOUT_MS_MAX } from '../../terminal-simulator/client.js';
 import type { SimulatorContext } from '../../terminal-simulator/terminal.js';
 import { reportCommandFailure } from '../command-failure.js';
 import { exitBadInput } from '../crypto/command.js';
@@ -26,6 +27,15 @@ export interface ConnectionOptions {
   readonly port?: string;
   readonly timeoutMs?: string;
   readonly json?: boolean;
+}
+
+/** Adds the options every simulator command shares: `--tid`, and `--host` / `--port` / `--timeout-ms` that `simulatorContextOf` reads. */
+export function withConnectionOptions(command: Command, timeoutMeaning = 'how long to wait for the host'): Command {
+  return command
+    .option('--tid <id>', 'terminal id, field 41 (required)')
+    .option('--host <host>', "the host channel's address (default: the key file's)")
+    .option('--port <port>', "the host channel's port (default: the key file's)")
+    .option('--timeout-ms <ms>', `${timeoutMeaning}, 1 to ${EXCHANGE_TIMEOUT_MS_MAX} (default ${EXCHANGE_TIMEOUT_MS_DEFAULT})`);
 }
 
 /** Runs a simulator command: its output on stdout and its exit status, or one coded error line on stderr. */
