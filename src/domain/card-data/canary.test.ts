@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHsm } from '../../adapters/hsm/test-hsm.js';
@@ -6,7 +5,7 @@ import { databases } from '../../adapters/store/test-databases.js';
 import { bytesColumn, type ModuleMigrations, type Store } from '../../ports/store.js';
 import { cardDataMigrations } from './migrations.js';
 import { PanVault } from './pan-vault.js';
-import { postgresSchemaOf, sqliteFileOf } from './test-card-data.js';
+import { storedBytes } from './test-card-data.js';
 
 /**
  * SECURITY.md's canary scan for stored PANs: store known test PANs through the vault, then read
@@ -45,28 +44,6 @@ function hitsIn(haystack: Buffer, pans: readonly string[]): string[] {
     for (const needle of canaryNeedles(pan)) if (haystack.includes(needle.bytes)) hits.push(`${pan.slice(0, 6)}…${pan.slice(-4)} as ${needle.what}`);
   }
   return hits;
-}
-
-/** SQLite: the database file and its WAL (and shared-memory index), as raw bytes. */
-async function sqliteBytes(store: Store): Promise<Buffer> {
-  const file = await sqliteFileOf(store);
-  return Buffer.concat([file, `${file}-wal`, `${file}-shm`].filter((path) => existsSync(path)).map((path) => readFileSync(path)));
-}
-
-/** PostgreSQL: every row of every table in the store's schema, rendered as text (bytea as hex). */
-async function postgresText(store: Store): Promise<Buffer> {
-  const schema = await postgresSchemaOf(store);
-  const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(store.db());
-  const parts: string[] = [];
-  for (const { name } of tables.rows) {
-    const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(name)} as t`.execute(store.db());
-    parts.push(name, ...rows.rows.map((row) => row.row));
-  }
-  return Buffer.from(parts.join('\n'), 'utf8');
-}
-
-function storedBytes(store: Store): Promise<Buffer> {
-  return store.dialect === 'sqlite' ? sqliteBytes(store) : postgresText(store);
 }
 
 /** A control module that writes PANs the careless way, to prove the scan sees stored data. */

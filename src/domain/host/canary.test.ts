@@ -1,27 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { testCard, testCardTrack2 } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
-import type { Store } from '../../ports/store.js';
-import { postgresSchemaOf, sqliteFileOf } from '../card-data/test-card-data.js';
+import { storedBytes } from '../card-data/test-card-data.js';
 import { codec, openHost, TestTerminal } from './test-host.js';
-
-/** Every stored byte: the SQLite file with its WAL and shm, or every PostgreSQL row as text. */
-async function storedBytes(store: Store): Promise<Buffer> {
-  if (store.dialect === 'sqlite') {
-    const file = await sqliteFileOf(store);
-    return Buffer.concat([file, `${file}-wal`, `${file}-shm`].filter((path) => existsSync(path)).map((path) => readFileSync(path)));
-  }
-  const schema = await postgresSchemaOf(store);
-  const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(store.db());
-  const parts: string[] = [];
-  for (const { name } of tables.rows) {
-    const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(name)} as t`.execute(store.db());
-    parts.push(...rows.rows.map((row) => row.row));
-  }
-  return Buffer.from(parts.join('\n'), 'utf8');
-}
 
 describe.each(databases)('canary: no clear card data stored by the host on $name', (database) => {
   it('finds no PAN (digits, BCD, hex), track 2, PIN block or clear terminal key anywhere in the database after a run', async () => {

@@ -1,9 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresSchemaOf, sqliteFileOf } from '../../../domain/card-data/test-card-data.js';
+import { storedBytes } from '../../../domain/card-data/test-card-data.js';
 import type { AuthorizationRequest } from '../../../ports/network.js';
-import type { Store } from '../../../ports/store.js';
 import { databases } from '../../store/test-databases.js';
 import { testCardTrack2 } from './card-side.js';
 import { testCard, testCards } from './seed-cards.js';
@@ -53,21 +51,6 @@ function needlesOf(request: AuthorizationRequest): Needle[] {
   if (request.pinData !== undefined) needles.push(...byteNeedles('PIN block', request.pinData.pinBlock));
   if (request.chip !== undefined) needles.push(...byteNeedles('ARQC', request.chip.arqc), ...byteNeedles('CDOL data', request.chip.cdolData));
   return needles;
-}
-
-async function storedBytes(store: Store): Promise<Buffer> {
-  if (store.dialect === 'sqlite') {
-    const file = await sqliteFileOf(store);
-    return Buffer.concat([file, `${file}-wal`, `${file}-shm`].filter((path) => existsSync(path)).map((path) => readFileSync(path)));
-  }
-  const schema = await postgresSchemaOf(store);
-  const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(store.db());
-  const parts: string[] = [];
-  for (const { name } of tables.rows) {
-    const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(name)} as t`.execute(store.db());
-    parts.push(name, ...rows.rows.map((row) => row.row));
-  }
-  return Buffer.from(parts.join('\n'), 'utf8');
 }
 
 describe.each(databases)('canary scan of the issuer simulator on $name', (database) => {
