@@ -163,11 +163,18 @@ export class EmvParamService {
 
   /** What `terminalId` must still download for the current set, or undefined when it is up to date. */
   async downloadNeeded(terminalId: string): Promise<EmvParamDownloadNeeded> {
-    const state = await readState(this.db(), false);
-    if (state.version === 0n) return undefined;
-    const row = await this.db().selectFrom('emv_params_terminals').selectAll().where('terminal_id', '=', terminalId).executeTakeFirst();
-    if ((row?.capk_version ?? 0n) < state.capk_version) return 'capks';
-    if ((row?.aid_version ?? 0n) < state.aid_version) return 'aids';
+    // Asked after every reply the host sends, so the set's versions and the terminal's come in
+    // one statement: one round trip on the hot path, not two.
+    const row = await this.db()
+      .selectFrom('emv_params_state as state')
+      .leftJoin('emv_params_terminals as terminal', (join) => join.on('terminal.terminal_id', '=', terminalId))
+      .select(['state.version', 'state.capk_version', 'state.aid_version', 'terminal.capk_version as terminal_capk_version', 'terminal.aid_version as terminal_aid_version'])
+      .where('state.id', '=', 1)
+      .executeTakeFirst();
+    if (row === undefined) throw new BastionError('PARAMS_ERR_CORRUPT', 'the EMV parameter state row is missing', {});
+    if (row.version === 0n) return undefined;
+    if ((row.terminal_capk_version ?? 0n) < row.capk_version) return 'capks';
+    if ((row.terminal_aid_version ?? 0n) < row.aid_version) return 'aids';
     return undefined;
   }
 
