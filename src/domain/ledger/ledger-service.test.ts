@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databases } from '../../adapters/store/test-databases.js';
 import { saleApprovalPostings, reversalPostings } from './fees.js';
+import { LedgerService } from './ledger-service.js';
 import type { LedgerTables } from './tables.js';
 import { expectRejection, expectSoundLedger, openSaleAccounts, openTestLedger, saleAccounts, transfer, type LedgerFixture } from './test-ledger.js';
 
@@ -38,6 +39,20 @@ describe.each(databases)('ledger on $name', (database) => {
       expect(await ledger.ensureAccount({ code: 'merchant:M0003:payable', type: 'liability', currency: '156' })).toEqual(first);
       await expectRejection(ledger.ensureAccount({ code: 'merchant:M0003:payable', type: 'asset', currency: '156' }), 'LEDGER_ERR_ACCOUNT_EXISTS');
       await expectRejection(ledger.ensureAccount({ code: 'merchant:M0003:payable', type: 'liability', currency: '840' }), 'LEDGER_ERR_ACCOUNT_EXISTS');
+    });
+
+    it('ensureAccount asks the store once per account: a repeat is answered from memory, a mismatch still is not', async () => {
+      let storeCalls = 0;
+      const counting = { dialect: fixture.store.dialect, db: <T,>() => { storeCalls += 1; return fixture.store.db<T>(); }, close: () => fixture.store.close() };
+      const ledger = new LedgerService(counting, () => fixture.clock.nowMs);
+      const spec = { code: 'merchant:M0004:payable', type: 'liability', currency: '156' } as const;
+      const first = await ledger.ensureAccount(spec);
+      const callsAfterFirst = storeCalls;
+      expect(callsAfterFirst).toBeGreaterThan(0);
+      expect(await ledger.ensureAccount(spec)).toEqual(first);
+      expect(storeCalls).toBe(callsAfterFirst);
+      await expectRejection(ledger.ensureAccount({ ...spec, type: 'asset' }), 'LEDGER_ERR_ACCOUNT_EXISTS');
+      expect(storeCalls).toBeGreaterThan(callsAfterFirst);
     });
 
     it('refuses malformed accounts', async () => {

@@ -9,6 +9,9 @@ import { accountTypes, type AccountBalance, type AccountSpec, type AccountType, 
 import { assertAccountCode, assertAccountSpec } from './validate.js';
 import { verifyLedgerIn, type LedgerVerification, type VerifyOptions } from './verify.js';
 
+/** How many ensured accounts a LedgerService remembers (a host's merchants' payable accounts and the shared ones). */
+export const ENSURED_ACCOUNTS_CACHED_MAX = 10_000;
+
 type AccountRow = Selectable<LedgerTables['ledger_accounts']>;
 
 /**
@@ -17,6 +20,13 @@ type AccountRow = Selectable<LedgerTables['ledger_accounts']>;
  * nothing here updates or deletes a posted entry.
  */
 export class LedgerService {
+  /**
+   * Accounts `ensureAccount` has already found or opened, by code: an account never changes type
+   * or currency and is never deleted, so the host's per-sale ensure of the same three accounts
+   * costs no round trip after the first. Bounded: emptied when it reaches the maximum.
+   */
+  private readonly ensured = new Map<string, LedgerAccount>();
+
   constructor(
     private readonly store: Store,
     private readonly clock: EpochMsClock,
@@ -39,10 +49,14 @@ export class LedgerService {
    * LEDGER_ERR_ACCOUNT_EXISTS.
    */
   async ensureAccount(spec: AccountSpec): Promise<LedgerAccount> {
+    const known = this.ensured.get(spec.code);
+    if (known !== undefined && known.type === spec.type && known.currency === spec.currency) return known;
     const { account } = await this.insertAccount(spec);
     if (account.type !== spec.type || account.currency !== spec.currency) {
       throw new BastionError('LEDGER_ERR_ACCOUNT_EXISTS', `the ledger account ${spec.code} exists as ${account.type} in ${account.currency}`, { argument: 'code' });
     }
+    if (this.ensured.size >= ENSURED_ACCOUNTS_CACHED_MAX) this.ensured.clear();
+    this.ensured.set(spec.code, account);
     return account;
   }
 
