@@ -171,7 +171,7 @@ export class EmvParamService {
       .select(['state.version', 'state.capk_version', 'state.aid_version', 'terminal.capk_version as terminal_capk_version', 'terminal.aid_version as terminal_aid_version'])
       .where('state.id', '=', 1)
       .executeTakeFirst();
-    if (row === undefined) throw new BastionError('PARAMS_ERR_CORRUPT', 'the EMV parameter state row is missing', {});
+    if (row === undefined) throw stateRowMissing();
     if (row.version === 0n) return undefined;
     if ((row.terminal_capk_version ?? 0n) < row.capk_version) return 'capks';
     if ((row.terminal_aid_version ?? 0n) < row.aid_version) return 'aids';
@@ -198,10 +198,14 @@ export class EmvParamService {
   }
 }
 
+function stateRowMissing(): BastionError {
+  return new BastionError('PARAMS_ERR_CORRUPT', 'the EMV parameter state row is missing', {});
+}
+
 async function readState(db: Kysely<EmvParamsTables> | Transaction<EmvParamsTables>, lock: boolean) {
   const query = db.selectFrom('emv_params_state').selectAll().where('id', '=', 1);
   const state = await (lock ? query.forUpdate() : query).executeTakeFirst();
-  if (state === undefined) throw new BastionError('PARAMS_ERR_CORRUPT', 'the EMV parameter state row is missing', {});
+  if (state === undefined) throw stateRowMissing();
   return state;
 }
 

@@ -95,6 +95,17 @@ describe.each(databases)('EMV parameter import on $name', (database) => {
     await store.close();
   });
 
+  it('refuses a page size out of range (PARAMS_ERR_ARGUMENT), and a store whose state row is gone (PARAMS_ERR_CORRUPT)', async () => {
+    for (const pageBytesMax of [1, 1000, 2.5]) {
+      expectBastionError(() => new EmvParamService(store, { clock: () => now, audit, pageBytesMax }), 'PARAMS_ERR_ARGUMENT');
+    }
+    await service.import(parseEmvParameterFile(text(shippedParameters())), 'operator-1');
+    expect(await service.downloadNeeded('10000001')).toBe('capks');
+    await store.db<{ emv_params_state: { id: number } }>().deleteFrom('emv_params_state').execute();
+    await expectBastionRejection(service.downloadNeeded('10000001'), 'PARAMS_ERR_CORRUPT');
+    await expectBastionRejection(service.versions(), 'PARAMS_ERR_CORRUPT');
+  });
+
   it('imports the shipped file as version 1, lists it back, and writes a config.change audit row', async () => {
     expect(await service.versions()).toEqual({ version: 0n, capkVersion: 0n, aidVersion: 0n });
     const result = await service.import(parseEmvParameterFile(text(shippedParameters())), 'operator-1');
