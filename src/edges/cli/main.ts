@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit/command.js';
+import { benchCommand } from './bench/bench-command.js';
 import { cardsCommand } from './cards/cards-command.js';
 import { cryptoCommand, exitBadInput } from './crypto/command.js';
 import { iso8583Command } from './iso8583/command.js';
@@ -51,6 +52,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   program.addCommand(cardsCommand(io, setExit));
   program.addCommand(serveCommand(io, setExit));
   program.addCommand(demoCommand(io, setExit));
+  program.addCommand(benchCommand(io, setExit));
   program.commands.forEach(function exitOverrideAll(command: Command): void {
     command.exitOverride();
     command.configureOutput({

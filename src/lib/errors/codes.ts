@@ -206,6 +206,10 @@ export const errorCodes = {
   SERVE_ERR_LISTEN: 'the HTTP server could not listen on the address and port given',
   SERVE_ERR_DEMO_DATA: 'the data directory holds data that is not a Bastion demo, so the demo will not write into it',
 
+  // Benchmarks, crash test and channel fuzzing (bastion bench)
+  BENCH_ERR_ARGUMENT: 'a bench argument is out of range, or the bench was pointed at data that is not its own',
+  BENCH_ERR_HOST: 'the bench could not start or reach its host, or the host refused the load terminals',
+
   // The host's operations HTTP endpoint (/healthz, /metrics)
   HTTP_ERR_NOT_FOUND: 'the HTTP path is not one the server has',
   HTTP_ERR_METHOD_NOT_ALLOWED: 'the HTTP method is not allowed on this path (only GET and HEAD)',

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BastionError } from '../../lib/errors/index.js';
+import type { CliIo } from '../cli/io.js';
+import { prepareBenchFleet } from './bench-fleet.js';
+import { HostChild, hostEnvironment, sampleHost, type HostSample } from './host-child.js';
+import { LoadTerminal } from './load-terminal.js';
+import { runLoad, type LoadProgress, type LoadResult } from './load-run.js';
+
+export interface HostBenchOptions {
+  readonly terminals: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly ratePerSecond?: number;
+  /** PostgreSQL instead of a fresh embedded database (a fresh schema is made in it and dropped). */
+  readonly databaseUrl?: string;
+  /** Host processes sharing the database (PostgreSQL only): terminals are spread over them. */
+  readonly nodes: number;
+  readonly onProgress?: (progress: LoadProgress) => void;
+  readonly io: CliIo;
+}
+
+export interface HostBenchResult extends LoadResult {
+  readonly store: 'sqlite' | 'postgres';
+  readonly nodes: number;
+  readonly terminals: number;
+  readonly offeredPerSecond: number | null;
+  /** Host CPU over the measured run, in cores (1.0 = one core busy), summed over nodes. */
+  readonly hostCpuCores: number;
+  /** The largest resident memory any node reported during the run. */
+  readonly hostResidentBytesMax: number;
+}
+
+/**
+ * One bench run: a fresh store, the fleet, the host process(es), every terminal signed in over
+ * its own connection, a warm-up, then the measured run. Everything made for it is removed after.
+ */
+export async function runHostBench(options: HostBenchOptions): Promise<HostBenchResult> {
+  if (options.nodes > 1 && options.databaseUrl === undefined) throw new BastionError('BENCH_ERR_ARGUMENT', 'more than one host node needs PostgreSQL (DATABASE_URL): SQLite is one process', { argument: 'nodes' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'bastion-bench-'));
+  const database = options.databaseUrl === undefined ? undefined : await freshPostgresSchema(options.databaseUrl);
+  const environment = hostEnvironment({ BASTION_DATA_DIR: dataDir, ...(database === undefined ? {} : { DATABASE_URL: database.url }) });
+  const hosts: HostChild[] = [];
+  try {
+    const fleet = await prepareBenchFleet(options.io, environment, dataDir, options.terminals);
+    const started = await Promise.all(Array.from({ length: options.nodes }, () => HostChild.start(environment)));
+    hosts.push(...started.map((entry) => entry.host));
+    const terminals = fleet.terminals.map((spec, index) => new LoadTerminal(spec, started[index % started.length]?.addresses.channel ?? { host: '127.0.0.1', port: 0 }));
+    for (const terminal of terminals) {
+      await terminal.connect();
+      const code = await terminal.signIn();
+      if (code !== '00') throw new BastionError('BENCH_ERR_HOST', `load terminal ${terminal.spec.terminalId} was refused sign-in (${code})`, { responseCode: code });
+    }
+    const rate = options.ratePerSecond === undefined ? {} : { ratePerSecond: options.ratePerSecond };
+    if (options.warmupSeconds > 0) await runLoad(terminals, { durationMs: options.warmupSeconds * 1000, ...rate });
+    const metricsUrls = started.map((entry) => entry.addresses.metricsUrl);
+    const before = await sampleAll(metricsUrls);
+    let residentMax = 0;
+    const result = await runLoad(terminals, {
+      durationMs: options.durationSeconds * 1000,
+      ...rate,
+      onProgress: (progress) => {
+        options.onProgress?.(progress);
+        void sampleAll(metricsUrls).then((samples) => { residentMax = Math.max(residentMax, ...samples.map((sample) => sample?.residentBytes ?? 0)); });
+      },
+    });
+    const after = await sampleAll(metricsUrls);
+    for (const terminal of terminals) terminal.close();
+    let cpuSeconds = 0;
+    for (const [index, sample] of after.entries()) {
+      residentMax = Math.max(residentMax, sample?.residentBytes ?? 0);
+      cpuSeconds += (sample?.cpuSeconds ?? 0) - (before[index]?.cpuSeconds ?? 0);
+    }
+    return {
+      ...result,
+      store: database === undefined ? 'sqlite' : 'postgres',
+      nodes: options.nodes,
+      terminals: options.terminals,
+      offeredPerSecond: options.ratePerSecond ?? null,
+      hostCpuCores: cpuSeconds / result.elapsedSeconds,
+      hostResidentBytesMax: residentMax,
+    };
+  } finally {
+    await Promise.all(hosts.map((host) => host.stop()));
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function sampleAll(urls: readonly string[]): Promise<(HostSample | undefined)[]> {
+  return Promise.all(urls.map((url) => sampleHost(url)));
+}
+
+/** A new schema in the database at `url`, and the URL that puts it first on the search path. */
+export async function freshPostgresSchema(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const schema = `bench_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const admin = new pg.Client({ connectionString: url });
+  try {
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+  } catch (error) {
+    await admin.end().catch(() => undefined);
+    throw new BastionError('BENCH_ERR_HOST', `PostgreSQL at DATABASE_URL is not usable for the bench: ${(error as { code?: string }).code ?? 'unreachable'}`, {});
+  }
+  await admin.end();
+  const withSchema = new URL(url);
+  withSchema.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: withSchema.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists ${schema} cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { BastionError } from '../../lib/errors/index.js';
+
+/** bin/bastion.js, from src/edges/bench (tests) and dist/edges/bench (the build) alike. */
+export const bastionBinPath = fileURLToPath(new URL('../../../bin/bastion.js', import.meta.url));
+const HOST_START_WAIT_MS = 120_000;
+const HOST_STOP_WAIT_MS = 60_000;
+const OUTPUT_KEPT_CHARS_MAX = 64 * 1024;
+
+export interface HostAddresses {
+  readonly channel: { readonly host: string; readonly port: number };
+  readonly metricsUrl: string;
+}
+
+/** The host's own figures, from its /metrics: CPU seconds so far and resident memory. */
+export interface HostSample {
+  readonly cpuSeconds: number;
+  readonly residentBytes: number;
+}
+
+/**
+ * `bastion serve --dev` as a child process of its own, on ports it picks: the host a bench (or a
+ * crash test) drives from outside, exactly as an operator starts it. Only the variables the host
+ * needs are passed on, so a developer's own settings cannot leak in.
+ */
+export class HostChild {
+  #stdout = '';
+  #stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #child: ChildProcess;
+
+  private constructor(environment: NodeJS.ProcessEnv, args: readonly string[]) {
+    this.#child = spawn(process.execPath, [bastionBinPath, 'serve', '--dev', '--channel-port', '0', '--http-port', '0', ...args], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { this.#stdout = keepTail(this.#stdout + chunk); });
+    this.#child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { this.#stderr = keepTail(this.#stderr + chunk); });
+    this.exited = new Promise((resolve) => {
+      this.#child.once('exit', (code, signal) => { resolve({ code, signal }); });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Starts the host and waits until it prints where it listens (BENCH_ERR_HOST when it does not). */
+  static async start(environment: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<{ host: HostChild; addresses: HostAddresses }> {
+    const host = new HostChild(environment, args);
+    const deadline = Date.now() + HOST_START_WAIT_MS;
+    const state = { exited: false };
+    void host.exited.then(() => (state.exited = true));
+    for (;;) {
+      const channel = /terminal channel: (\S+):(\d+) /.exec(host.#stdout);
+      const metrics = /metrics: (http:\/\/\S+)/.exec(host.#stdout);
+      if (channel?.[1] !== undefined && channel[2] !== undefined && metrics?.[1] !== undefined) {
+        const listen = channel[1].replace(/^\[|\]$/g, '');
+        return { host, addresses: { channel: { host: listen === '0.0.0.0' || listen === '::' ? '127.0.0.1' : listen, port: Number(channel[2]) }, metricsUrl: metrics[1] } };
+      }
+      if (state.exited || Date.now() > deadline) {
+        host.kill();
+        throw new BastionError('BENCH_ERR_HOST', `the bench host did not start: ${lastLine(host.#stderr) ?? 'no output'}`, { exited: state.exited });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  get output(): { readonly stdout: string; readonly stderr: string } {
+    return { stdout: this.#stdout, stderr: this.#stderr };
+  }
+
+  /** SIGTERM and the wait for an orderly exit (SIGKILL after the bound). */
+  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
+    const timer = setTimeout(() => { this.kill(); }, HOST_STOP_WAIT_MS);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILL: the host gets no chance to finish anything (the crash test's crash). */
+  kill(): void {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+  }
+}
+
+/** Reads the host's CPU seconds and resident memory from /metrics (undefined when it does not answer). */
+export async function sampleHost(metricsUrl: string): Promise<HostSample | undefined> {
+  try {
+    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
+    const text = await response.text();
+    const cpu = /^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1];
+    const rss = /^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1];
+    if (cpu === undefined || rss === undefined) return undefined;
+    return { cpuSeconds: Number(cpu), residentBytes: Number(rss) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Only what the host needs from the environment, plus `extra`. */
+export function hostEnvironment(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'BASTION_TIME_ZONE']) if (process.env[name] !== undefined) kept[name] = process.env[name];
+  return { ...kept, ...extra };
+}
+
+function keepTail(text: string): string {
+  return text.length > OUTPUT_KEPT_CHARS_MAX ? text.slice(-OUTPUT_KEPT_CHARS_MAX) : text;
+}
+
+function lastLine(text: string): string | undefined {
+  return text.trim().split('\n').at(-1);
+}
