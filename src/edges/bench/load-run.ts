@@ -50,7 +50,7 @@ export async function runLoad(terminals: readonly LoadTerminal[], options: LoadR
   let approvedAtLastTick = 0;
   const startedAt = performance.now();
   const endsAt = startedAt + options.durationMs;
-  const run = stopFlag(options.stop);
+  const stopped = stopFlag(options.stop);
   const amountOf = options.amountOf ?? ((n: number): bigint => BigInt(100 + ((n * 7919) % 9900)));
   const ticker = setInterval(() => {
     options.onProgress?.({ elapsedSeconds: (performance.now() - startedAt) / 1000, sent, approved, approvedLastSecond: approved - approvedAtLastTick });
@@ -61,13 +61,13 @@ export async function runLoad(terminals: readonly LoadTerminal[], options: LoadR
   const loop = async (terminal: LoadTerminal, index: number): Promise<void> => {
     // Spread the fleet's first sends over one interval so a fixed rate starts smooth.
     let nextAt = startedAt + (intervalMs * index) / terminals.length;
-    for (let n = 0; !run.stopped; n++) {
+    for (let n = 0; !stopped(); n++) {
       if (intervalMs > 0) {
         const waitMs = nextAt - performance.now();
         if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
         nextAt += intervalMs;
       }
-      if (run.stopped || performance.now() >= endsAt) return;
+      if (stopped() || performance.now() >= endsAt) return;
       sent++;
       const outcome = await terminal.sale(amountOf(n));
       latencies.push(outcome.latencyMs);
@@ -97,14 +97,10 @@ export async function runLoad(terminals: readonly LoadTerminal[], options: LoadR
 }
 
 /** A flag that turns true once `stop` resolves (read through a function, as it changes behind the loop's back). */
-function stopFlag(stop: Promise<void> | undefined): { readonly stopped: boolean } {
+function stopFlag(stop: Promise<void> | undefined): () => boolean {
   let stopped = false;
   void stop?.then(() => { stopped = true; });
-  return {
-    get stopped(): boolean {
-      return stopped;
-    },
-  };
+  return () => stopped;
 }
 
 /** Nearest-rank percentile of sorted values (0 for none). */
