@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BastionError } from '../../lib/errors/index.js';
 import type { CliIo } from '../cli/io.js';
 import { prepareBenchFleet } from './bench-fleet.js';
+import { benchMachine, benchRatios, measureBenchFloor, type BenchFloor, type BenchMachine } from './floor.js';
 import { HostChild, hostEnvironment, sampleHost, type HostSample } from './host-child.js';
 import { LoadTerminal } from './load-terminal.js';
 import { runLoad, type LoadProgress, type LoadResult } from './load-run.js';
@@ -17,6 +18,8 @@ export interface HostBenchOptions {
   readonly databaseUrl?: string;
   /** Host processes sharing the database (PostgreSQL only): terminals are spread over them. */
   readonly nodes: number;
+  /** Measure the machine's floor (durable commits, crypto) before the load (default true). */
+  readonly floor?: boolean;
   readonly onProgress?: (progress: LoadProgress) => void;
   readonly io: CliIo;
 }
@@ -30,6 +33,12 @@ export interface HostBenchResult extends LoadResult {
   readonly hostCpuCores: number;
   /** The largest resident memory any node reported during the run. */
   readonly hostResidentBytesMax: number;
+  /** What the machine does at best for the same work, measured before the load (null with --no-floor). */
+  readonly floor: BenchFloor | null;
+  readonly ratioToCommitFloor: number | null;
+  readonly ratioToGroupedFloor: number | null;
+  readonly ratioToCryptoFloor: number | null;
+  readonly machine: BenchMachine;
 }
 
 /**
@@ -43,6 +52,8 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
   const environment = hostEnvironment({ BASTION_DATA_DIR: dataDir, ...(database === undefined ? {} : { DATABASE_URL: database.url }) });
   const hosts: HostChild[] = [];
   try {
+    // Before anything else runs, on the same disk or database as the host's store.
+    const floor = options.floor === false ? null : await measureBenchFloor(database === undefined ? { kind: 'sqlite', directory: dataDir } : { kind: 'postgres', url: database.url });
     const fleet = await prepareBenchFleet(options.io, environment, dataDir, options.terminals);
     const started = await Promise.all(Array.from({ length: options.nodes }, () => HostChild.start(environment)));
     hosts.push(...started.map((entry) => entry.host));
@@ -80,6 +91,9 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
       offeredPerSecond: options.ratePerSecond ?? null,
       hostCpuCores: cpuSeconds / result.elapsedSeconds,
       hostResidentBytesMax: residentMax,
+      floor,
+      ...(floor === null ? { ratioToCommitFloor: null, ratioToGroupedFloor: null, ratioToCryptoFloor: null } : benchRatios(result.approvedPerSecond, floor)),
+      machine: benchMachine(),
     };
   } finally {
     await Promise.all(hosts.map((host) => host.stop()));

@@ -11,6 +11,7 @@ interface HostBenchFlags {
   readonly rate?: string;
   readonly nodes: string;
   readonly json?: boolean;
+  readonly floor: boolean;
 }
 
 const DURATION_SECONDS_MAX = 3600;
@@ -34,6 +35,7 @@ export function benchCommand(io: CliIo, setExit: (code: number) => void, environ
     .option('--warmup <seconds>', 'seconds of load before measuring', '3')
     .option('--rate <sales-per-second>', 'offered sales per second over the fleet (default: as fast as the host answers)')
     .option('--nodes <count>', 'host processes on one PostgreSQL (DATABASE_URL), terminals spread over them', '1')
+    .option('--no-floor', 'skip measuring the machine\'s floor (durable commits of a bare insert, the sale\'s crypto alone) before the load')
     .option('--json', 'print one JSON object and nothing else on stdout')
     .action(async (flags: HostBenchFlags) => {
       try {
@@ -45,6 +47,7 @@ export function benchCommand(io: CliIo, setExit: (code: number) => void, environ
           warmupSeconds: wholeNumber(flags.warmup, '--warmup', 0, DURATION_SECONDS_MAX),
           ...(flags.rate === undefined ? {} : { ratePerSecond: wholeNumber(flags.rate, '--rate', 1, 1_000_000) }),
           nodes: wholeNumber(flags.nodes, '--nodes', 1, 16),
+          floor: flags.floor,
           ...(url === undefined || url === '' ? {} : { databaseUrl: url }),
           onProgress: (progress) => {
             io.stderr(`${progress.elapsedSeconds.toFixed(0).padStart(4)} s  ${progress.approvedLastSecond} approved/s  (${progress.approved} approved of ${progress.sent} sent)\n`);
@@ -67,6 +70,21 @@ export function formatHostBench(result: HostBenchResult): string {
     `  latency:    p50 ${result.p50Ms.toFixed(2)} ms, p95 ${result.p95Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, max ${result.maxMs.toFixed(2)} ms`,
     `  errors:     ${errors.length === 0 ? 'none' : errors.map(([code, count]) => `${code} × ${count}`).join(', ')}`,
     `  host:       ${(result.hostCpuCores * 100).toFixed(0)}% of a core, resident memory up to ${(result.hostResidentBytesMax / 1048576).toFixed(0)} MiB`,
+    ...formatFloor(result),
+    `  machine:    ${result.machine.cpus} CPUs (${result.machine.cpuModel}), ${(result.machine.memoryBytes / 1073741824).toFixed(1)} GiB, Node.js ${result.machine.node}, ${result.machine.platform}`,
     '',
   ].join('\n');
+}
+
+/** The floor and Bastion's figure as a share of it, or nothing when it was not measured. */
+function formatFloor(result: HostBenchResult): string[] {
+  const { floor } = result;
+  if (floor === null) return ['  floor:      not measured (--no-floor)'];
+  const percent = (ratio: number | null): string => (ratio === null ? '-' : `${(ratio * 100).toFixed(1)}%`);
+  const grouped = 'clients' in floor.groupedBy ? `${floor.groupedBy.clients} clients at once` : `${floor.groupedBy.rowsPerTransaction} rows per commit`;
+  return [
+    `  floor:      durable commits ${floor.durableCommitsPerSecond.toFixed(0)}/s (one row each), grouped ${floor.groupedRowsPerSecond.toFixed(0)} rows/s (${grouped})${floor.postgresSynchronousCommit === undefined ? '' : `, synchronous_commit ${floor.postgresSynchronousCommit}`}`,
+    `              crypto alone on one core: host side ${floor.cryptoSalesPerSecondHost.toFixed(0)} sales/s, terminal side ${floor.cryptoSalesPerSecondTerminal.toFixed(0)}, both ${floor.cryptoSalesPerSecondBoth.toFixed(0)}`,
+    `  vs floor:   ${percent(result.ratioToCommitFloor)} of the commit floor, ${percent(result.ratioToGroupedFloor)} of the grouped floor, ${percent(result.ratioToCryptoFloor)} of the host-side crypto floor`,
+  ];
 }
