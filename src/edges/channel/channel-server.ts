@@ -9,6 +9,7 @@ import { emptyChannelCounters, type ChannelCounters } from './counters.js';
 import type { ChannelConnectionInfo, ChannelHandler } from './handler.js';
 import { resolveChannelLimits, type ChannelLimits } from './limits.js';
 import type { ChannelSecurityEventSink } from './security-event.js';
+import { SecurityEventCoalescer, type SecurityEventCoalescing } from './security-event-coalescer.js';
 import { channelTlsServerOptions, tlsClientSubjectOf, type ChannelTlsOptions } from './tls-options.js';
 
 export interface ChannelServerOptions {
@@ -20,6 +21,12 @@ export interface ChannelServerOptions {
   readonly tls?: ChannelTlsOptions;
   /** Receives malformed-frame events; the host writes them to the audit log (`channelSecurityAuditEvent`). */
   readonly securityEvents?: ChannelSecurityEventSink;
+  /**
+   * Per source address, only the first malformed-frame event goes to `securityEvents` at once;
+   * later ones are counted and given to `summaries` once per interval (see
+   * `security-event-coalescer.ts`). Without it every event is passed on.
+   */
+  readonly securityEventCoalescing?: SecurityEventCoalescing;
   /** Default: silent. Lines carry connection ids, addresses, codes and offsets, never frame bytes. */
   readonly logger?: Logger;
   /** Epoch milliseconds; default `Date.now`. */
@@ -66,6 +73,7 @@ export class ChannelServer {
   readonly #context: ConnectionContext;
   readonly #counters: ChannelCounters = emptyChannelCounters();
   readonly #logger: Logger;
+  readonly #coalescer: SecurityEventCoalescer | undefined;
   /**
    * Every accepted TCP socket, with or without a finished TLS handshake, and its peer's address
    * and port (under TLS the connection holds the TLS socket, so they are what tie the two).
@@ -86,6 +94,8 @@ export class ChannelServer {
     }
     this.limits = resolveChannelLimits(options.limits);
     this.#logger = (options.logger ?? createLogger({ level: 'silent' })).child({ area: 'channel' });
+    const { securityEvents, securityEventCoalescing } = options;
+    this.#coalescer = securityEvents === undefined || securityEventCoalescing === undefined ? undefined : new SecurityEventCoalescer(securityEvents, securityEventCoalescing, this.#logger);
     this.#context = {
       limits: this.limits,
       handler: options.handler,
@@ -93,7 +103,7 @@ export class ChannelServer {
       counters: this.#counters,
       logger: this.#logger,
       nowMs: options.nowMs ?? Date.now,
-      securityEvents: options.securityEvents,
+      securityEvents: this.#coalescer?.sink ?? securityEvents,
     };
     this.tls = options.tls !== undefined;
     this.mutualTls = options.tls?.clientCa !== undefined;
@@ -193,6 +203,8 @@ export class ChannelServer {
       clearTimeout(deadline);
       this.#state = 'stopped';
     }
+    // The last summaries, once no connection can add to them.
+    await this.#coalescer?.stop();
     this.#logger.info(this.counters, 'channel stopped');
   }
 

@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../domain/audit/index.js';
 import type { ErrorCode } from '../../lib/errors/index.js';
 import type { ChannelConnectionInfo } from './handler.js';
+import { securityEventCoalescingDefault, type ChannelSecuritySummary, type SecurityEventCoalescing } from './security-event-coalescer.js';
 
 /**
  * A frame the channel refused, reported so that the host can record it in the audit log
@@ -54,5 +55,54 @@ export function channelSecurityAuditEvent(event: ChannelSecurityEvent): AuditEve
     source: `ip:${event.connection.remoteAddress}`,
     outcome: 'denied',
     details,
+  };
+}
+
+/**
+ * The audit-log entry for a summary of coalesced malformed-frame events: the same action as a
+ * single event, from the peer's address (`ip:*` for the addresses beyond the table), with the
+ * count, the first and last time (ISO 8601: epoch milliseconds would be redacted as a long digit
+ * run) and the counts by reaction and by error code.
+ */
+export function channelSecuritySummaryAuditEvent(summary: ChannelSecuritySummary): AuditEvent {
+  return {
+    actor: 'system',
+    action: 'security.malformed-frame',
+    target: 'channel:malformed-frames',
+    source: `ip:${summary.remoteAddress}`,
+    outcome: 'denied',
+    details: {
+      kind: summary.kind,
+      count: summary.count,
+      from: new Date(summary.fromMs).toISOString(),
+      to: new Date(summary.toMs).toISOString(),
+      connectionsClosed: summary.connectionsClosed,
+      formatErrorReplies: summary.formatErrorReplies,
+      errorCodes: { ...summary.errorCodes },
+    },
+  };
+}
+
+/**
+ * The channel's security-event options for a host that records them in its audit log: every
+ * malformed frame's event, coalesced per source address (the first at once, then one summary per
+ * interval), so that a flood of garbage can't flood the audit log — each append serialises on
+ * the chain head. `failed` is told the action of an entry that could not be written.
+ */
+export function channelSecurityAuditSinks(
+  append: (event: AuditEvent) => Promise<unknown>,
+  failed: (error: unknown) => void,
+  coalescing: { readonly intervalMs?: number; readonly addressesMax?: number } = securityEventCoalescingDefault,
+): { securityEvents: ChannelSecurityEventSink; securityEventCoalescing: SecurityEventCoalescing } {
+  const record = async (event: AuditEvent): Promise<void> => {
+    try {
+      await append(event);
+    } catch (error) {
+      failed(error);
+    }
+  };
+  return {
+    securityEvents: (event) => record(channelSecurityAuditEvent(event)),
+    securityEventCoalescing: { ...coalescing, summaries: (summary) => record(channelSecuritySummaryAuditEvent(summary)) },
   };
 }

@@ -13,7 +13,7 @@ import type { Store } from '../../ports/store.js';
 import { ChannelServer } from '../channel/channel-server.js';
 import { hostChannelHandler, type HostExchangeObserver } from '../channel/host-handler.js';
 import type { ChannelLimits } from '../channel/limits.js';
-import { channelSecurityAuditEvent } from '../channel/security-event.js';
+import { channelSecurityAuditSinks } from '../channel/security-event.js';
 import type { ChannelTlsOptions } from '../channel/tls-options.js';
 
 /**
@@ -97,15 +97,12 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
     logger,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
     ...(settings.channelLimits === undefined ? {} : { limits: settings.channelLimits }),
-    // A malformed frame is a security event: it goes to the audit log. A failure to record it is
-    // logged by code (the channel also logs a rejected sink) and does not disturb the channel.
-    securityEvents: async (event) => {
-      try {
-        await audit.append(channelSecurityAuditEvent(event));
-      } catch (error) {
-        auditLogger.error({ code: (error as { code?: unknown }).code ?? 'unknown', action: 'security.malformed-frame' }, 'a channel security event could not be written to the audit log');
-      }
-    },
+    // A malformed frame is a security event: it goes to the audit log, coalesced per source
+    // address (the first at once, then one summary per 10 s) so that garbage can't flood the log.
+    // A failure to record it is logged by code and does not disturb the channel.
+    ...channelSecurityAuditSinks((event) => audit.append(event), (error) => {
+      auditLogger.error({ code: (error as { code?: unknown }).code ?? 'unknown', action: 'security.malformed-frame' }, 'a channel security event could not be written to the audit log');
+    }),
   });
   return { pipeline, channel, audit, merchants, terminals, ledger, panVault, network };
 }
