@@ -60,7 +60,7 @@ export class LoadTerminal {
 
   constructor(
     readonly spec: LoadTerminalSpec,
-    private readonly address: { readonly host: string; readonly port: number },
+    private address: { readonly host: string; readonly port: number },
     private readonly options: { readonly timeoutMs?: number; readonly firstAtc?: number; readonly firstTrace?: number } = {},
   ) {
     this.#atc = options.firstAtc ?? 0;
@@ -75,7 +75,9 @@ export class LoadTerminal {
     return this.#atc;
   }
 
-  async connect(): Promise<void> {
+  /** Connects, to `address` from now on when given (the crash test's restarted node): keys, trace and ATC are kept. */
+  async connect(address?: { readonly host: string; readonly port: number }): Promise<void> {
+    if (address !== undefined) this.address = address;
     this.close();
     const socket = connect({ host: this.address.host, port: this.address.port, noDelay: true });
     await new Promise<void>((resolve, reject) => {

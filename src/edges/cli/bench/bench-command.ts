@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { BastionError } from '../../../lib/errors/index.js';
 import { runHostBench, type HostBenchResult } from '../../bench/host-bench.js';
 import { reportCommandFailure } from '../command-failure.js';
+import { addCrashCommand } from './crash-command.js';
 import type { CliIo } from '../io.js';
 
 interface HostBenchFlags {
@@ -59,6 +60,7 @@ export function benchCommand(io: CliIo, setExit: (code: number) => void, environ
         reportCommandFailure(io, setExit, error);
       }
     });
+  addCrashCommand(command, io, setExit, environment);
   return command;
 }
 
