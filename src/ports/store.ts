@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 
 /**
  * The store port. Domain modules speak Kysely (a typed query builder, not an ORM) and own their
@@ -28,6 +28,13 @@ export interface Store {
   readonly dialect: SqlDialect;
   /** Typed for the caller's own tables; modules never query another module's tables. */
   db<Tables>(): Kysely<Tables>;
+  /**
+   * Runs `work` in a database transaction and settles only once that transaction is durably
+   * committed. The store may commit several callers' units together (group commit: one fsync for
+   * many); each unit still commits or rolls back as a whole, on its own. `work` must touch the
+   * database only through `trx` and must not wait on anything slow outside it.
+   */
+  transact<Tables, T>(work: (trx: Transaction<Tables>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

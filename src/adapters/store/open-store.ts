@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, type Transaction } from 'kysely';
 import pg from 'pg';
 import { BastionError } from '../../lib/errors/index.js';
 import type { SqlDialect, Store } from '../../ports/store.js';
+import { GroupCommitter } from './group-commit.js';
 
 /** Where the store lives: a SQLite file (the embedded default) or a PostgreSQL URL. */
 export type StoreLocation = { readonly sqliteFile: string } | { readonly postgresUrl: string; readonly schema?: string };
@@ -22,19 +23,62 @@ export interface StoreOptions {
 // PostgreSQL returns BIGINT as text by default; Bastion keeps money and counters as bigint.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => BigInt(text));
 
+/** better-sqlite3 statements kept per SQL text; the host's hot path uses a few dozen. */
+export const SQLITE_STATEMENTS_CACHED_MAX = 512;
+
 class KyselyStore implements Store {
+  readonly #groupCommit: GroupCommitter | undefined;
+
   constructor(
     readonly dialect: SqlDialect,
     private readonly kysely: Kysely<unknown>,
-  ) {}
+  ) {
+    // SQLite has one writer: units share commits. PostgreSQL commits concurrent transactions from
+    // its pool's connections and groups their WAL flushes itself (its own group commit).
+    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely) : undefined;
+  }
 
   db<Tables>(): Kysely<Tables> {
     return this.kysely as unknown as Kysely<Tables>;
   }
 
+  transact<Tables, T>(work: (trx: Transaction<Tables>) => Promise<T>): Promise<T> {
+    const run = work as unknown as (trx: Transaction<unknown>) => Promise<T>;
+    return this.#groupCommit === undefined ? this.kysely.transaction().execute(run) : this.#groupCommit.run(run);
+  }
+
   async close(): Promise<void> {
+    (await import('node:fs')).appendFileSync('/tmp/groups.txt', JSON.stringify(this.#groupCommit?.stats) + '\n');
     await this.kysely.destroy();
   }
+}
+
+/**
+ * The database as Kysely's SQLite driver sees it, with prepared statements kept by SQL text:
+ * Kysely prepares every query it runs, and preparing costs more than running a small indexed
+ * query. A statement is reused only after its previous run has finished (the driver runs one query
+ * at a time on its single connection); SQLite re-prepares it by itself after a schema change.
+ */
+function withStatementCache(database: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = database.prepare(text);
+        if (statements.size >= SQLITE_STATEMENTS_CACHED_MAX) {
+          const oldest = statements.keys().next().value;
+          if (oldest !== undefined) statements.delete(oldest);
+        }
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      database.close();
+    },
+  };
 }
 
 /** The store location from the environment: DATABASE_URL selects PostgreSQL, else BASTION_DB or the data dir's file. */
@@ -53,7 +97,7 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     database.defaultSafeIntegers(true);
-    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database }) }));
+    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

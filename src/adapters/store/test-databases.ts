@@ -85,6 +85,7 @@ function withCleanup(store: Store, cleanup: () => Promise<void>): Store {
   return {
     dialect: store.dialect,
     db: () => store.db(),
+    transact: (work) => store.transact(work),
     async close() {
       await store.close();
       await cleanup();

@@ -36,7 +36,8 @@ export async function recordAnswer(deps: HostDependencies, answer: AnswerToRecor
   const { key, merchant, terminal } = answer.admitted;
   const nowMs = deps.clock();
   const db = deps.store.db<HostTables>();
-  const won = await db.transaction().execute(async (trx) => {
+  // Group commit: the reply waits for the durable commit this unit shares with others in flight.
+  const won = await deps.store.transact<HostTables, boolean>(async (trx) => {
     const first = await insertIfFirst(trx, {
       ...answer.columns,
       terminal_id: key.terminalId,

@@ -49,6 +49,7 @@ const answeredKinds: ReadonlySet<string> = new Set(['sale', 'balance-inquiry', '
  */
 export class IssuerSimulator implements NetworkPort {
   private readonly db: Kysely<IssuerTables>;
+  private readonly store: Store;
   private readonly hsm: HsmPort;
   private readonly clock: () => bigint;
   private readonly days: LocalDateFormatter;
@@ -58,6 +59,7 @@ export class IssuerSimulator implements NetworkPort {
     options: IssuerSimulatorOptions,
     private readonly keys: IssuerKeys,
   ) {
+    this.store = options.store;
     this.db = options.store.db<IssuerTables>();
     this.hsm = options.hsm;
     this.clock = options.clock ?? (() => BigInt(Date.now()));
@@ -103,7 +105,7 @@ export class IssuerSimulator implements NetworkPort {
     const issuerReference = newIssuerReference();
     // Deciphered before the transaction (an HSM call holds no row); undefined is a bad track.
     const readable = await withClearTrack(this.hsm, this.keys.zek, request);
-    return this.db.transaction().execute(async (trx) => {
+    return this.store.transact<IssuerTables, NetworkResponse>(async (trx) => {
       const nowMs = this.clock();
       const claim = await claimAuthorization(trx, request, issuerReference, fingerprint, nowMs);
       if (!claim.claimed) return claim.response;
@@ -122,7 +124,7 @@ export class IssuerSimulator implements NetworkPort {
     const panHash = request.pan === undefined ? undefined : await this.hsm.panLookupHash(this.keys.panLookup, request.pan);
     const fingerprint = adjustmentFingerprint(request, panHash);
     const issuerReference = newIssuerReference();
-    return this.db.transaction().execute(async (trx) => {
+    return this.store.transact<IssuerTables, NetworkResponse>(async (trx) => {
       const nowMs = this.clock();
       const claim = await claimAdjustment(trx, request, issuerReference, fingerprint, nowMs);
       if (!claim.claimed) return claim.response;

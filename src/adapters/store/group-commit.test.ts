@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../ports/store.js';
+import { GroupCommitter } from './group-commit.js';
+import { openStore } from './open-store.js';
+import { databases } from './test-databases.js';
+
+interface Tables {
+  gc_rows: { id: string; note: string };
+}
+
+async function createTable(store: Store): Promise<void> {
+  await sql`create table gc_rows (id text primary key, note text not null)`.execute(store.db());
+}
+
+async function ids(store: Store): Promise<string[]> {
+  return (await store.db<Tables>().selectFrom('gc_rows').select('id').orderBy('id').execute()).map((row) => row.id);
+}
+
+describe.each(databases)('Store.transact on $name', (database) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await database.open([]);
+    await createTable(store);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('commits every unit of a burst, and a unit that throws leaves only its own writes out', async () => {
+    const units = Array.from({ length: 40 }, (_, index) =>
+      store.transact<Tables, string>(async (trx) => {
+        const id = `u${String(index).padStart(2, '0')}`;
+        await trx.insertInto('gc_rows').values({ id, note: 'written' }).execute();
+        if (index % 10 === 3) throw new Error(`unit ${index} fails after writing`);
+        return id;
+      }),
+    );
+    const settled = await Promise.allSettled(units);
+    const failed = settled.flatMap((outcome, index) => (outcome.status === 'rejected' ? [index] : []));
+    expect(failed).toEqual([3, 13, 23, 33]);
+    const expected = Array.from({ length: 40 }, (_, index) => index).filter((index) => index % 10 !== 3).map((index) => `u${String(index).padStart(2, '0')}`);
+    expect(await ids(store)).toEqual(expected);
+  });
+
+  it('a unit that breaks a constraint is rejected with the database error; the rest commit', async () => {
+    await store.db<Tables>().insertInto('gc_rows').values({ id: 'taken', note: 'first' }).execute();
+    const outcomes = await Promise.allSettled([
+      store.transact<Tables, undefined>(async (trx) => { await trx.insertInto('gc_rows').values({ id: 'a', note: 'x' }).execute(); }),
+      store.transact<Tables, undefined>(async (trx) => { await trx.insertInto('gc_rows').values({ id: 'taken', note: 'again' }).execute(); }),
+      store.transact<Tables, undefined>(async (trx) => { await trx.insertInto('gc_rows').values({ id: 'b', note: 'y' }).execute(); }),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await ids(store)).toEqual(['a', 'b', 'taken']);
+  });
+});
+
+describe('GroupCommitter (SQLite)', () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bastion-gc-'));
+    store = openStore({ sqliteFile: join(dir, 'gc.sqlite') });
+    await createTable(store);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a burst in shared commits, and settles no unit before its commit is durable', async () => {
+    const db = store.db<Tables>() as unknown as Kysely<unknown>;
+    const committer = new GroupCommitter(db);
+    const seenAfterSettle: boolean[] = [];
+    // A second connection sees only committed rows: each unit's row must be visible to it when the unit settles.
+    const { default: Database } = await import('better-sqlite3');
+    const reader = new Database(join(dir, 'gc.sqlite'), { readonly: true });
+    try {
+      const units = Array.from({ length: 100 }, (_, index) =>
+        committer
+          .run(async (trx) => {
+            await (trx as unknown as Kysely<Tables>).insertInto('gc_rows').values({ id: `g${index}`, note: 'n' }).execute();
+          })
+          .then(() => {
+            seenAfterSettle.push(reader.prepare('select 1 from gc_rows where id = ?').get(`g${index}`) !== undefined);
+          }),
+      );
+      await Promise.all(units);
+    } finally {
+      reader.close();
+    }
+    expect(seenAfterSettle).toHaveLength(100);
+    expect(seenAfterSettle.every(Boolean)).toBe(true);
+    const { groups, units } = committer.stats;
+    expect(units).toBe(100);
+    // All came in one turn of the event loop, so they shared commits.
+    expect(groups).toBeLessThan(units);
+  });
+
+  it('a commit that fails rejects every unit of its group and keeps none of their rows', async () => {
+    const db = store.db<Tables>() as unknown as Kysely<unknown>;
+    await sql`create table gc_parent (id text primary key)`.execute(db);
+    await sql`create table gc_child (id text primary key, parent text not null references gc_parent (id) deferrable initially deferred)`.execute(db);
+    const committer = new GroupCommitter(db);
+    const outcomes = await Promise.allSettled([
+      committer.run(async (trx) => { await sql`insert into gc_rows (id, note) values ('fine', 'n')`.execute(trx); }),
+      // A deferred foreign key fails only at COMMIT: the whole group's commit fails.
+      committer.run(async (trx) => { await sql`insert into gc_child (id, parent) values ('c', 'missing')`.execute(trx); }),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(await ids(store)).toEqual([]);
+  });
+});
