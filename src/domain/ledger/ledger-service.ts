@@ -77,7 +77,8 @@ export class LedgerService {
    * commit together or not at all. Any error thrown here must abort that transaction.
    */
   async postWithin<Tables>(trx: Transaction<Tables>, request: PostRequest): Promise<PostResult> {
-    return postEntryWithin(trx as unknown as Kysely<LedgerTables>, request, this.nowMs());
+    // Accounts ensureAccount has seen committed need no look-up inside the transaction.
+    return postEntryWithin(trx as unknown as Kysely<LedgerTables>, request, this.nowMs(), (code) => this.ensured.get(code));
   }
 
   /** The entry with this id, re-checked; LEDGER_ERR_UNBALANCED if the store holds it broken. */

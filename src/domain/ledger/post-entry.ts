@@ -20,9 +20,9 @@ import { assertPostRequest } from './validate.js';
  * The read-back in step 3 needs READ COMMITTED (PostgreSQL's default) so that it sees the entry
  * the other transaction just committed.
  */
-export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostRequest, createdAtMs: bigint): Promise<PostResult> {
+export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostRequest, createdAtMs: bigint, known?: KnownAccounts): Promise<PostResult> {
   assertPostRequest(request);
-  const accountIds = await resolveAccounts(db, request);
+  const accountIds = await resolveAccounts(db, request, known);
   const fingerprint = entryFingerprint(request);
 
   const inserted = await db
@@ -70,10 +70,18 @@ export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostReq
   return { entryId: inserted.id, created: true };
 }
 
+/**
+ * Accounts the caller knows to be committed (id and currency never change; accounts are never
+ * deleted): when every account of a request is known, step 2 needs no read.
+ */
+export type KnownAccounts = (code: string) => { readonly id: bigint; readonly currency: string } | undefined;
+
 /** Maps every account code of the request to its id, refusing unknown accounts and wrong currencies. */
-async function resolveAccounts(db: Kysely<LedgerTables>, request: PostRequest): Promise<Map<string, bigint>> {
+async function resolveAccounts(db: Kysely<LedgerTables>, request: PostRequest, known: KnownAccounts | undefined): Promise<Map<string, bigint>> {
   const codes = [...new Set(request.postings.map((posting) => posting.accountCode))];
-  const rows = await db.selectFrom('ledger_accounts').select(['id', 'code', 'currency']).where('code', 'in', codes).execute();
+  const fromMemory = known === undefined ? [] : codes.map((code) => known(code));
+  const allKnown = known !== undefined && fromMemory.every((account) => account !== undefined);
+  const rows = allKnown ? codes.map((code, index) => ({ code, ...(fromMemory[index] as { id: bigint; currency: string }) })) : await db.selectFrom('ledger_accounts').select(['id', 'code', 'currency']).where('code', 'in', codes).execute();
   const byCode = new Map(rows.map((row) => [row.code, row]));
   const ids = new Map<string, bigint>();
   request.postings.forEach((posting, index) => {

@@ -31,7 +31,9 @@ export class HostChild {
   readonly #child: ChildProcess;
 
   private constructor(environment: NodeJS.ProcessEnv, args: readonly string[]) {
-    this.#child = spawn(process.execPath, [bastionBinPath, 'serve', '--dev', '--channel-port', '0', '--http-port', '0', ...args], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BASTION_BENCH_HOST_NODE_ARGS: flags for the host's node (e.g. --cpu-prof) when profiling it.
+    const nodeArgs = (process.env['BASTION_BENCH_HOST_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+    this.#child = spawn(process.execPath, [...nodeArgs, bastionBinPath, 'serve', '--dev', '--channel-port', '0', '--http-port', '0', ...args], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { this.#stdout = keepTail(this.#stdout + chunk); });
     this.#child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { this.#stderr = keepTail(this.#stderr + chunk); });
     this.exited = new Promise((resolve) => {

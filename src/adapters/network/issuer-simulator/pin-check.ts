@@ -23,6 +23,8 @@ export async function checkPin(trx: Kysely<IssuerTables>, hsm: HsmPort, keys: Is
   if (card.pinTriesUsed >= pinTriesLimit) return 'pin-tries-exceeded';
   const right = await pinMatches(hsm, keys, card, pan, pinData);
   if (right) {
+    // Nothing to start again: the card row read in this transaction counts no wrong tries.
+    if (card.pinTriesUsed === 0n) return 'right';
     const reset = await trx
       .updateTable('issuer_cards')
       .set({ pin_tries_used: 0n, updated_at_ms: nowMs })

@@ -18,6 +18,10 @@ import type { CliIo } from '../io.js';
 import { lmkPassphraseVariable } from '../keys/command.js';
 import { timeZoneFromEnvironment } from '../merchants/services.js';
 import { configuredStoreLocation, dataDirFromEnvironment, describeLocation, openConfiguredStore } from '../store/configured-store.js';
+
+/** The host's log is written in chunks of this many bytes, and at least every LOG_FLUSH_INTERVAL_MS. */
+const LOG_BUFFER_BYTES = 8192;
+const LOG_FLUSH_INTERVAL_MS = 1000;
 import type { ListenAddress, ServeSettings } from './serve-settings.js';
 
 export interface ListeningHost {
@@ -64,8 +68,18 @@ export async function runHost(options: RunHostOptions): Promise<void> {
 
   mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
   const logPath = logFilePath(dataDir);
-  // Synchronous writes: a line is in the file when the call returns, so nothing is lost at exit.
-  const destination = pino.destination({ dest: logPath, sync: true, append: true, mkdir: true });
+  // Buffered writes (a line per reply must not cost a system call each): flushed every few KiB,
+  // every second, and at an orderly stop. A killed host may lose its last second of log lines;
+  // the database and the audit chain, not the log, are the record of what happened.
+  const destination = pino.destination({ dest: logPath, sync: false, minLength: LOG_BUFFER_BYTES, append: true, mkdir: true });
+  const flushTimer = setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // Not open yet: the next tick flushes.
+    }
+  }, LOG_FLUSH_INTERVAL_MS);
+  flushTimer.unref();
   const logger: Logger = createLogger({ level: settings.logLevel, name: 'bastion', destination });
   try {
     await serveWithLogger({ ...options, dataDir, location: describeLocation(location), logPath, logger, timeZone });
@@ -73,6 +87,8 @@ export async function runHost(options: RunHostOptions): Promise<void> {
     logger.error({ code: (error as { code?: unknown }).code ?? 'internal' }, 'the host stopped on an error');
     throw error;
   } finally {
+    clearInterval(flushTimer);
+    // end() writes what is buffered, once the file is open, before it closes it.
     destination.end();
   }
 }
