@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { migrateStore } from '../../../adapters/store/migrate.js';
 import { storeModules } from '../../../adapters/store/modules.js';
-import { openStore, storeLocationFromEnvironment, type StoreLocation } from '../../../adapters/store/open-store.js';
+import { openStore, storeLocationFromEnvironment, type StoreLocation, type StoreOptions } from '../../../adapters/store/open-store.js';
+import { BastionError } from '../../../lib/errors/index.js';
 import type { Store } from '../../../ports/store.js';
 
 /** BASTION_DATA_DIR (default ./data) holds the embedded database, keys and logs. */
@@ -14,9 +15,29 @@ export function configuredStoreLocation(environment: NodeJS.ProcessEnv = process
   return storeLocationFromEnvironment({ ...environment, BASTION_DB: environment['BASTION_DB'] ?? join(dataDir, 'bastion.sqlite') }, dataDir);
 }
 
+export const POSTGRES_POOL_SIZE_MAX = 200;
+
+/**
+ * The store's tuning from the environment: BASTION_SQLITE_SYNCHRONOUS (`full`, the default: every
+ * acknowledged transaction survives power loss; `normal`: it survives a crash of the process but
+ * not of the machine) and BASTION_PG_POOL_SIZE (PostgreSQL connections, default 10).
+ */
+export function storeOptionsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): StoreOptions {
+  const synchronous = environment['BASTION_SQLITE_SYNCHRONOUS'];
+  const pool = environment['BASTION_PG_POOL_SIZE'];
+  if (synchronous !== undefined && synchronous !== '' && synchronous !== 'full' && synchronous !== 'normal') {
+    throw new BastionError('STORE_ERR_CONFIG', 'BASTION_SQLITE_SYNCHRONOUS must be full or normal', { argument: 'BASTION_SQLITE_SYNCHRONOUS' });
+  }
+  const poolSize = pool === undefined || pool === '' ? undefined : /^\d{1,3}$/.test(pool) ? Number(pool) : Number.NaN;
+  if (poolSize !== undefined && !(poolSize >= 1 && poolSize <= POSTGRES_POOL_SIZE_MAX)) {
+    throw new BastionError('STORE_ERR_CONFIG', `BASTION_PG_POOL_SIZE must be a whole number from 1 to ${POSTGRES_POOL_SIZE_MAX}`, { argument: 'BASTION_PG_POOL_SIZE' });
+  }
+  return { ...(synchronous === 'normal' || synchronous === 'full' ? { sqliteSynchronous: synchronous } : {}), ...(poolSize === undefined ? {} : { poolSize }) };
+}
+
 /** Opens the configured store and brings every module's tables up to date. */
 export async function openConfiguredStore(environment: NodeJS.ProcessEnv = process.env): Promise<{ store: Store; applied: string[] }> {
-  const store = openStore(configuredStoreLocation(environment));
+  const store = openStore(configuredStoreLocation(environment), storeOptionsFromEnvironment(environment));
   try {
     const { applied } = await migrateStore(store, storeModules);
     return { store, applied };
