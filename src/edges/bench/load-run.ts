@@ -35,6 +35,8 @@ export interface LoadResult {
 }
 
 const PROGRESS_INTERVAL_MS = 1000;
+/** The host's answer that the terminal must sign in (again) before it transacts. */
+const SIGN_IN_AGAIN = '77';
 
 /**
  * Runs every terminal's sales loop for `durationMs`: each terminal sends a sale, waits for its
@@ -74,6 +76,8 @@ export async function runLoad(terminals: readonly LoadTerminal[], options: LoadR
       if (outcome.responseCode === '00') approved++;
       else errors[outcome.responseCode] = (errors[outcome.responseCode] ?? 0) + 1;
       await options.onOutcome?.(terminal, outcome);
+      // 77: the host's business day turned (or the batch moved): a real terminal signs in again.
+      if (outcome.responseCode === SIGN_IN_AGAIN) await terminal.signIn().catch(() => undefined);
     }
   };
   try {
