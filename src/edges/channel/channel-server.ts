@@ -103,7 +103,8 @@ export class ChannelServer {
       counters: this.#counters,
       logger: this.#logger,
       nowMs: options.nowMs ?? Date.now,
-      securityEvents: this.#coalescer?.sink ?? securityEvents,
+      securityEvents,
+      coalescer: this.#coalescer,
     };
     this.tls = options.tls !== undefined;
     this.mutualTls = options.tls?.clientCa !== undefined;

@@ -18,6 +18,7 @@ import { formatErrorReply, readableMti } from './format-error.js';
 import type { ChannelConnectionInfo, ChannelHandler, ChannelResponse } from './handler.js';
 import type { ChannelLimits } from './limits.js';
 import type { ChannelSecurityEvent, ChannelSecurityEventSink } from './security-event.js';
+import type { SecurityEventCoalescer } from './security-event-coalescer.js';
 
 /** What every connection of one server shares. */
 export interface ConnectionContext {
@@ -28,6 +29,8 @@ export interface ConnectionContext {
   readonly logger: Logger;
   readonly nowMs: () => number;
   readonly securityEvents: ChannelSecurityEventSink | undefined;
+  /** When set, events go to it instead of `securityEvents` (it passes some on and counts the rest). */
+  readonly coalescer?: SecurityEventCoalescer | undefined;
 }
 
 /** A request that decoded and waits for an in-flight slot. */
@@ -192,7 +195,7 @@ export class ChannelConnection {
     const reply = frame === undefined ? undefined : formatErrorReply(this.#context.codec, frame.message);
     const field = error.details['field'];
     const offset = error.details['offset'];
-    this.#report({
+    const passedOn = this.#report({
       kind: 'malformed-frame',
       atMs: this.#context.nowMs(),
       connection: this.info,
@@ -202,7 +205,10 @@ export class ChannelConnection {
       ...(mti === undefined ? {} : { mti }),
       reaction: reply === undefined ? 'connection-closed' : 'format-error-reply',
     });
-    this.#logger.warn({ code: error.code, field, offset, mti, replied: reply !== undefined }, 'malformed frame');
+    // A coalesced event is in the coalescer's summary line: a flood of garbage can't flood the log either.
+    const fields = { code: error.code, field, offset, mti, replied: reply !== undefined };
+    if (passedOn) this.#logger.warn(fields, 'malformed frame');
+    else this.#logger.debug(fields, 'malformed frame (coalesced)');
     if (frame !== undefined && reply !== undefined) {
       counters.formatErrorReplies++;
       this.#writeReply(frame, reply, ProcessingRequirement.None);
@@ -211,9 +217,12 @@ export class ChannelConnection {
     this.#end();
   }
 
-  #report(event: ChannelSecurityEvent): void {
+  /** Reports the event; false when a coalescer only counted it (its summary will tell). */
+  #report(event: ChannelSecurityEvent): boolean {
+    const coalescer = this.#context.coalescer;
+    if (coalescer !== undefined) return coalescer.take(event);
     const sink = this.#context.securityEvents;
-    if (sink === undefined) return;
+    if (sink === undefined) return true;
     const failed = (error: unknown): void => {
       this.#logger.error({ err: error }, 'the security event sink failed; the event is only in this log');
     };
@@ -222,6 +231,7 @@ export class ChannelConnection {
     } catch (error) {
       failed(error);
     }
+    return true;
   }
 
   /** Hands queued requests to the handler while slots are free; stops reading while they are not. */

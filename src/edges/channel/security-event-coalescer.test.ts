@@ -38,9 +38,9 @@ function collecting(options: { intervalMs?: number; addressesMax?: number } = {}
 describe('security-event coalescing', () => {
   it('passes the first event of an address on at once and counts the rest into one summary per interval', async () => {
     const { coalescer, events, summaries } = collecting();
-    coalescer.take(event('192.0.2.7', 1_000));
-    for (let index = 1; index <= 9; index++) coalescer.take(event('192.0.2.7', 1_000 + index, index % 3 === 0 ? { errorCode: 'ISO_ERR_LENGTH', field: '60', reaction: 'format-error-reply' } : {}));
-    coalescer.take(event('198.51.100.1', 2_000));
+    expect(coalescer.take(event('192.0.2.7', 1_000))).toBe(true);
+    for (let index = 1; index <= 9; index++) expect(coalescer.take(event('192.0.2.7', 1_000 + index, index % 3 === 0 ? { errorCode: 'ISO_ERR_LENGTH', field: '60', reaction: 'format-error-reply' } : {}))).toBe(false);
+    expect(coalescer.take(event('198.51.100.1', 2_000))).toBe(true);
     expect(events.map((value) => [value.connection.remoteAddress, value.atMs])).toEqual([['192.0.2.7', 1_000], ['198.51.100.1', 2_000]]);
     expect(summaries).toEqual([]);
 

@@ -112,24 +112,27 @@ export class SecurityEventCoalescer {
     await Promise.all([...this.#pending]);
   }
 
-  /** One malformed-frame event: passed on, or counted. */
-  take(event: ChannelSecurityEvent): void {
+  /** One malformed-frame event: passed on (true), or counted for the address's next summary (false). */
+  take(event: ChannelSecurityEvent): boolean {
     if (this.#stopped) {
       this.#deliver(() => this.#events(event));
-      return;
+      return true;
     }
+    // The timer runs only while something is tracked: an idle host has none.
+    this.#timer ??= setInterval(() => { this.tick(); }, this.intervalMs).unref();
     const address = event.connection.remoteAddress;
     const tally = this.#tallies.get(address);
     if (tally !== undefined) {
       count(tally, event);
-    } else if (this.#tallies.size < this.addressesMax) {
+      return false;
+    }
+    if (this.#tallies.size < this.addressesMax) {
       this.#tallies.set(address, emptyTally());
       this.#deliver(() => this.#events(event));
-    } else {
-      count(this.#overflow, event);
+      return true;
     }
-    // The timer runs only while something is tracked: an idle host has none.
-    this.#timer ??= setInterval(() => { this.tick(); }, this.intervalMs).unref();
+    count(this.#overflow, event);
+    return false;
   }
 
   #summarise(address: string, tally: Tally): void {
@@ -143,6 +146,8 @@ export class SecurityEventCoalescer {
       formatErrorReplies: tally.formatErrorReplies,
       errorCodes: Object.fromEntries(tally.errorCodes),
     };
+    // One line per summary, in place of the coalesced frames' own lines (at debug).
+    this.#logger.warn({ remoteAddress: address, count: summary.count, connectionsClosed: summary.connectionsClosed, formatErrorReplies: summary.formatErrorReplies, errorCodes: summary.errorCodes }, 'malformed frames coalesced');
     tally.count = 0;
     tally.connectionsClosed = 0;
     tally.formatErrorReplies = 0;
