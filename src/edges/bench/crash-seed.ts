@@ -33,6 +33,13 @@ export interface RoundPlan {
   readonly victims: readonly number[];
   /** Amount of a terminal's sale `n` in this round, 1.00 to 99.99. */
   readonly amountOf: (n: number) => bigint;
+  /**
+   * Whether terminal `index` (one in four) sends the reversals it owes during this round's load
+   * instead of before it, `lateDelayMs` into the load (from 40 ms before the kill to 10 ms after), so that some
+   * reversals meet the kill in flight and must be sent again after the restart.
+   */
+  readonly lateReverser: (index: number) => boolean;
+  readonly lateDelayMs: (index: number) => number;
 }
 
 /**
@@ -48,5 +55,9 @@ export function planRound(round: number, seed: number, nodes: number): RoundPlan
   const victims = killAll ? Array.from({ length: nodes }, (_, index) => index) : [victim];
   const amountSalt = draw();
   const amountOf = (n: number): bigint => BigInt(100 + ((Math.imul(n + 1, 0x9e3779b1) ^ amountSalt) >>> 0) % 9900);
-  return { round, seed, nextSeed, killAfterMs, victims, amountOf };
+  const lateSalt = draw();
+  const lateReverser = (index: number): boolean => ((Math.imul(index + 1, 0x85ebca6b) ^ lateSalt) >>> 0) % 4 === 0;
+  // Just before the kill (up to 40 ms) or just after it (up to 10 ms): a reversal takes milliseconds.
+  const lateDelayMs = (index: number): number => killAfterMs - 40 + (((Math.imul(index + 1, 0xc2b2ae35) ^ lateSalt) >>> 0) % 51);
+  return { round, seed, nextSeed, killAfterMs, victims, amountOf, lateReverser, lateDelayMs };
 }

@@ -41,8 +41,14 @@ export interface CrashRoundReport {
   readonly approved: number;
   readonly declined: number;
   readonly unanswered: number;
-  /** Reversals of earlier rounds' unanswered sales answered 00 at this round's start. */
+  /** Reversals of earlier rounds' unanswered sales answered 00 in this round (before or during its load). */
   readonly reversals: number;
+  /** Terminals that sent their reversals during the load, into the kill (crash-seed.ts). */
+  readonly lateTerminals: number;
+  /** Their reversals the kill cut off (unanswered: sent again next round). */
+  readonly lateCutOff: number;
+  /** Reversals still owed when the round ended (this round's unanswered sales, and late ones the kill cut off). */
+  readonly reversalsOwed: number;
 }
 
 export interface CrashTestResult {
@@ -151,11 +157,20 @@ async function runRound(cluster: Cluster, terminals: readonly LoadTerminal[], bo
   await cluster.startMissing();
   await reconnect(cluster, terminals, plan.round);
   const reversalsBefore = book.reversalsAnswered;
-  await sendOwedReversals(terminals, book);
+  const late = terminals.filter((terminal, index) => plan.lateReverser(index) && book.owedReversals(terminal.spec.terminalId).length > 0);
+  const onTime = terminals.filter((terminal) => !late.includes(terminal));
+  const lateOwed = late.flatMap((terminal) => book.owedReversals(terminal.spec.terminalId));
+  await sendOwedReversals(onTime, book);
+  const lateReversals = Promise.all(
+    late.map(async (terminal) => {
+      await new Promise((resolve) => setTimeout(resolve, plan.lateDelayMs(terminals.indexOf(terminal))));
+      await sendOwedReversals([terminal], book, { attemptsMax: 1 });
+    }),
+  );
   const counts = { sent: 0, approved: 0, declined: 0, unanswered: 0 };
   let stop = (): void => undefined;
   const stopped = new Promise<void>((resolve) => { stop = resolve; });
-  const load = runLoad(terminals, {
+  const load = runLoad(onTime, {
     durationMs: LOAD_DURATION_MS_MAX,
     stop: stopped,
     amountOf: plan.amountOf,
@@ -185,10 +200,12 @@ async function runRound(cluster: Cluster, terminals: readonly LoadTerminal[], bo
   }
   stop();
   await load;
+  await lateReversals;
   await cluster.waitForKilled();
   if (crashedByItself !== undefined) throw crashedByItself;
   for (const terminal of terminals) terminal.close();
-  return { round: plan.round, seed: plan.seed, killAfterMs: plan.killAfterMs, killed: plan.victims.map((index) => index + 1), ...counts, reversals: book.reversalsAnswered - reversalsBefore };
+  const owedAfter = terminals.reduce((owed, terminal) => owed + book.owedReversals(terminal.spec.terminalId).length, 0);
+  return { round: plan.round, seed: plan.seed, killAfterMs: plan.killAfterMs, killed: plan.victims.map((index) => index + 1), ...counts, reversals: book.reversalsAnswered - reversalsBefore, lateTerminals: late.length, lateCutOff: lateOwed.filter((sale) => !sale.reversed).length, reversalsOwed: owedAfter };
 }
 
 /** Terminal i goes to node (i + round) mod nodes: each round moves the fleet, so reversals reach other nodes than their sales. */
@@ -204,21 +221,30 @@ async function reconnect(cluster: Cluster, terminals: readonly LoadTerminal[], r
   );
 }
 
-/** Every reversal a terminal owes, each retried (reconnecting) until the host answers 00, within bounds. */
-async function sendOwedReversals(terminals: readonly LoadTerminal[], book: CrashBook): Promise<void> {
+/**
+ * Every reversal a terminal owes, each retried (reconnecting) until the host answers 00, within
+ * bounds. With one attempt (a late reverser meeting the kill) the first failure ends the terminal's
+ * turn: what is left stays owed for the next round.
+ */
+async function sendOwedReversals(terminals: readonly LoadTerminal[], book: CrashBook, options: { readonly attemptsMax?: number } = {}): Promise<void> {
+  const attemptsMax = options.attemptsMax ?? REVERSAL_ATTEMPTS_MAX;
   await Promise.all(
     terminals.map(async (terminal) => {
       for (const sale of book.owedReversals(terminal.spec.terminalId)) {
-        for (let attempt = 1; attempt <= REVERSAL_ATTEMPTS_MAX && !sale.reversed; attempt++) {
+        for (let attempt = 1; !sale.reversed; attempt++) {
           book.reversalsSent++;
           const code = await terminal.reverse(sale.pending);
           if (code === '00') {
             sale.reversed = true;
             book.reversalsAnswered++;
-          } else {
-            await new Promise((resolve) => setTimeout(resolve, REVERSAL_RETRY_WAIT_MS));
-            await terminal.connect().catch(() => undefined);
+            continue;
           }
+          if (attempt >= attemptsMax) {
+            if (attemptsMax === 1) return;
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, REVERSAL_RETRY_WAIT_MS));
+          await terminal.connect().catch(() => undefined);
         }
       }
     }),

@@ -12,6 +12,7 @@ interface CrashFlags {
   readonly terminals: string;
   readonly nodes: string;
   readonly json?: boolean;
+  readonly keep?: boolean;
 }
 
 /** Exit status of a run that found a violated invariant (a coded error is 2, as everywhere). */
@@ -35,6 +36,7 @@ export function addCrashCommand(bench: Command, io: CliIo, setExit: (code: numbe
     .option('--terminals <count>', 'load terminals, each on its own connection, card and keys', '16')
     .option('--nodes <count>', 'host processes on one PostgreSQL (DATABASE_URL), terminals spread over them; a round kills one or all', '1')
     .option('--json', 'print one JSON object and nothing else on stdout')
+    .option('--keep', 'keep the data directory (and PostgreSQL schema) for inspection, and print where they are')
     .action(async (flags: CrashFlags) => {
       try {
         const url = environment['DATABASE_URL'];
@@ -47,8 +49,10 @@ export function addCrashCommand(bench: Command, io: CliIo, setExit: (code: numbe
           ...(seed === undefined ? {} : { seed }),
           ...(url === undefined || url === '' ? {} : { databaseUrl: url }),
           onRound: (round) => { io.stderr(formatRound(round)); },
+          ...(flags.keep === true ? { keep: true } : {}),
         });
-        io.stdout(flags.json === true ? `${JSON.stringify(result, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n` : formatCrashTest(result));
+        if (result.kept !== undefined) io.stderr(`kept: BASTION_DATA_DIR=${result.kept.environment['BASTION_DATA_DIR'] ?? ''}${result.kept.environment['DATABASE_URL'] === undefined ? '' : ` DATABASE_URL=${result.kept.environment['DATABASE_URL']}`}\n`);
+        io.stdout(flags.json === true ? `${JSON.stringify({ ...result, kept: undefined }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n` : formatCrashTest(result));
         setExit(result.check.ok ? 0 : exitInvariantViolated);
       } catch (error) {
         reportCommandFailure(io, setExit, error);
@@ -57,7 +61,7 @@ export function addCrashCommand(bench: Command, io: CliIo, setExit: (code: numbe
 }
 
 export function formatRound(round: CrashRoundReport): string {
-  return `round ${String(round.round).padStart(3)}  seed ${round.seed}  killed node ${round.killed.join('+')} after ${round.killAfterMs} ms: ${round.sent} sent, ${round.approved} approved, ${round.declined} declined, ${round.unanswered} unanswered; ${round.reversals} reversals\n`;
+  return `round ${String(round.round).padStart(3)}  seed ${round.seed}  killed node ${round.killed.join('+')} after ${round.killAfterMs} ms: ${round.sent} sent, ${round.approved} approved, ${round.declined} declined, ${round.unanswered} unanswered; ${round.reversals} reversals (${round.lateTerminals} terminal(s) reversing into the kill, ${round.lateCutOff} cut off), ${round.reversalsOwed} owed\n`;
 }
 
 export function formatCrashTest(result: CrashTestResult): string {
