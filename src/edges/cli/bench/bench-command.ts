@@ -3,6 +3,7 @@ import { BastionError } from '../../../lib/errors/index.js';
 import { runHostBench, type HostBenchResult } from '../../bench/host-bench.js';
 import { reportCommandFailure } from '../command-failure.js';
 import { addCrashCommand } from './crash-command.js';
+import { addFuzzCommand } from './fuzz-command.js';
 import type { CliIo } from '../io.js';
 
 interface HostBenchFlags {
@@ -61,6 +62,7 @@ export function benchCommand(io: CliIo, setExit: (code: number) => void, environ
       }
     });
   addCrashCommand(command, io, setExit, environment);
+  addFuzzCommand(command, io, setExit, environment);
   return command;
 }
 
