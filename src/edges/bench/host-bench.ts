@@ -55,8 +55,12 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
     // Before anything else runs, on the same disk or database as the host's store.
     const floor = options.floor === false ? null : await measureBenchFloor(database === undefined ? { kind: 'sqlite', directory: dataDir } : { kind: 'postgres', url: database.url });
     const fleet = await prepareBenchFleet(options.io, environment, dataDir, options.terminals);
-    const started = await Promise.all(Array.from({ length: options.nodes }, () => HostChild.start(environment)));
+    // Every node that did start is stopped below, even when another one failed to.
+    const starts = await Promise.allSettled(Array.from({ length: options.nodes }, () => HostChild.start(environment)));
+    const started = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
     hosts.push(...started.map((entry) => entry.host));
+    const failed = starts.find((start) => start.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     const terminals = fleet.terminals.map((spec, index) => new LoadTerminal(spec, started[index % started.length]?.addresses.channel ?? { host: '127.0.0.1', port: 0 }));
     for (const terminal of terminals) {
       await terminal.connect();
@@ -81,7 +85,9 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
     let cpuSeconds = 0;
     for (const [index, sample] of after.entries()) {
       residentMax = Math.max(residentMax, sample?.residentBytes ?? 0);
-      cpuSeconds += (sample?.cpuSeconds ?? 0) - (before[index]?.cpuSeconds ?? 0);
+      // A node that did not answer one of the two samples adds nothing (rather than minus its total).
+      const first = before[index];
+      if (sample !== undefined && first !== undefined) cpuSeconds += sample.cpuSeconds - first.cpuSeconds;
     }
     return {
       ...result,
