@@ -33,6 +33,8 @@ export interface HostBenchResult extends LoadResult {
   readonly hostCpuCores: number;
   /** The largest resident memory any node reported during the run. */
   readonly hostResidentBytesMax: number;
+  /** The bench's own process (the load terminals and their crypto) over the measured run, in cores. */
+  readonly loadCpuCores: number;
   /** What the machine does at best for the same work, measured before the load (null with --no-floor). */
   readonly floor: BenchFloor | null;
   readonly ratioToCommitFloor: number | null;
@@ -71,6 +73,7 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
     if (options.warmupSeconds > 0) await runLoad(terminals, { durationMs: options.warmupSeconds * 1000, ...rate });
     const metricsUrls = started.map((entry) => entry.addresses.metricsUrl);
     const before = await sampleAll(metricsUrls);
+    const loadCpuBefore = process.cpuUsage();
     let residentMax = 0;
     const result = await runLoad(terminals, {
       durationMs: options.durationSeconds * 1000,
@@ -80,6 +83,7 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
         void sampleAll(metricsUrls).then((samples) => { residentMax = Math.max(residentMax, ...samples.map((sample) => sample?.residentBytes ?? 0)); });
       },
     });
+    const loadCpu = process.cpuUsage(loadCpuBefore);
     const after = await sampleAll(metricsUrls);
     for (const terminal of terminals) terminal.close();
     let cpuSeconds = 0;
@@ -97,6 +101,7 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
       offeredPerSecond: options.ratePerSecond ?? null,
       hostCpuCores: cpuSeconds / result.elapsedSeconds,
       hostResidentBytesMax: residentMax,
+      loadCpuCores: (loadCpu.user + loadCpu.system) / 1e6 / result.elapsedSeconds,
       floor,
       ...(floor === null ? { ratioToCommitFloor: null, ratioToGroupedFloor: null, ratioToCryptoFloor: null } : benchRatios(result.approvedPerSecond, floor)),
       machine: benchMachine(),

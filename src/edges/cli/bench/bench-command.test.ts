@@ -41,7 +41,7 @@ function expectSaneResult(result: HostBenchResult, expected: { store: 'sqlite' |
   expect(result.approved).toBeGreaterThan(0);
   expect(result.sent).toBeGreaterThanOrEqual(result.approved);
   expect(result.approvedPerSecond).toBeGreaterThan(0);
-  for (const figure of [result.elapsedSeconds, result.p50Ms, result.p95Ms, result.p99Ms, result.maxMs, result.hostCpuCores, result.hostResidentBytesMax]) {
+  for (const figure of [result.elapsedSeconds, result.p50Ms, result.p95Ms, result.p99Ms, result.maxMs, result.hostCpuCores, result.hostResidentBytesMax, result.loadCpuCores]) {
     expect(Number.isFinite(figure)).toBe(true);
     expect(figure).toBeGreaterThan(0);
   }
@@ -118,6 +118,7 @@ describe('the bench text output', () => {
     offeredPerSecond: null,
     hostCpuCores: 0.5,
     hostResidentBytesMax: 100 * 1048576,
+    loadCpuCores: 0.75,
     floor,
     ratioToCommitFloor: 0.1,
     ratioToGroupedFloor: 0.01,
@@ -129,6 +130,7 @@ describe('the bench text output', () => {
     const text = formatHostBench(result);
     expect(text).toContain('approved:   100/s (1000 of 1001 sales)');
     expect(text).toContain('errors:     96 × 1');
+    expect(text).toContain('terminals:  75% of a core');
     expect(text).toContain('floor:      durable commits 1000/s (one row each), grouped 10000 rows/s (64 rows per commit)');
     expect(text).toContain('host side 400 sales/s, terminal side 500, both 200');
     expect(text).toContain('vs floor:   10.0% of the commit floor, 1.0% of the grouped floor, 25.0% of the host-side crypto floor');

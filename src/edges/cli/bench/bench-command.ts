@@ -74,6 +74,7 @@ export function formatHostBench(result: HostBenchResult): string {
     `  latency:    p50 ${result.p50Ms.toFixed(2)} ms, p95 ${result.p95Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, max ${result.maxMs.toFixed(2)} ms`,
     `  errors:     ${errors.length === 0 ? 'none' : errors.map(([code, count]) => `${code} × ${count}`).join(', ')}`,
     `  host:       ${(result.hostCpuCores * 100).toFixed(0)}% of a core, resident memory up to ${(result.hostResidentBytesMax / 1048576).toFixed(0)} MiB`,
+    `  terminals:  ${(result.loadCpuCores * 100).toFixed(0)}% of a core (the bench's own process: the load terminals and their crypto)`,
     ...formatFloor(result),
     `  machine:    ${result.machine.cpus} CPUs (${result.machine.cpuModel}), ${(result.machine.memoryBytes / 1073741824).toFixed(1)} GiB, Node.js ${result.machine.node}, ${result.machine.platform}`,
     '',
