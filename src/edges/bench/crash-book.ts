@@ -31,6 +31,9 @@ export interface UnansweredSale {
   readonly pending: PendingReversal;
   /** Set once the host answered the reversal 00. */
   reversed: boolean;
+  /** Reversals sent for it so far, and the last answer (a response code, or timeout / closed / bad-reply). */
+  reversalAttempts?: number;
+  lastReversalAnswer?: string;
 }
 
 export class CrashBook {
@@ -41,6 +44,10 @@ export class CrashBook {
   readonly cardOf = new Map<string, string>();
   /** Each bench card's balance at the issuer before the first round. */
   readonly initialBalances = new Map<string, bigint>();
+  /** Terminals that must sign in again before anything else (crash-test.ts `signInAgain`). */
+  readonly signInOwed = new Set<string>();
+  /** Sign-ins after the first, each answered or not. */
+  signIns = 0;
   salesSent = 0;
   reversalsSent = 0;
   reversalsAnswered = 0;

@@ -19,6 +19,9 @@ export const crashInvariants = [
 ] as const;
 export type CrashInvariant = (typeof crashInvariants)[number];
 
+/** The kind of the row a reversal leaves under the key of an original the host never saw (domain/host/reversal.ts). */
+const REVERSED_UNSEEN = 'reversed-unseen';
+
 /** Violations listed per invariant; all are counted. */
 export const VIOLATIONS_LISTED_MAX = 20;
 
@@ -41,6 +44,8 @@ export interface CrashCheck {
   readonly halfDone: number;
   /** Ledger problems (unbalanced entries, fingerprints, checkpoints, non-zero totals). */
   readonly unbalanced: number;
+  /** What became of the unanswered sales: approved at the host then reversed; never recorded (reversed unseen); recorded declined. */
+  readonly unansweredOutcomes: { readonly approvedThenReversed: number; readonly reversedUnseen: number; readonly declined: number };
   readonly auditRowsChecked: bigint;
   readonly ledgerEntriesChecked: number;
 }
@@ -134,17 +139,21 @@ export async function checkCrashRun(store: Store, book: CrashBook, options: { re
   }
 
   const unansweredKeys = new Set<string>();
+  const outcomes = { approvedThenReversed: 0, reversedUnseen: 0, declined: 0 };
   for (const sale of book.unanswered) {
     const key = saleKey(sale.terminalId, sale.trace);
     unansweredKeys.add(key);
     const name = `terminal ${sale.terminalId} trace ${sale.trace} (round ${sale.round}, unanswered)`;
-    if (!sale.reversed) halfDone.add(`${name}: its reversal was never answered`);
+    if (!sale.reversed) halfDone.add(`${name}: its reversal was never answered 00 (${sale.reversalAttempts ?? 0} sent, the last answered ${sale.lastReversalAnswer ?? 'nothing'})`);
     for (const row of facts.sales.get(key) ?? []) {
+      if (row.kind === REVERSED_UNSEEN) outcomes.reversedUnseen++;
+      else if (row.responseCode === '00') outcomes.approvedThenReversed++;
+      else outcomes.declined++;
       const recordKey = { terminalId: sale.terminalId, batch: row.batch, trace: sale.trace, requestClass: '0200' };
       const saleEntry = facts.entries.get(ledgerKeyOf('sale', recordKey));
       if (row.responseCode === '00' && row.cancelledBy?.startsWith('reversal ') !== true) halfDone.add(`${name}: approved at the host and not reversed`);
       if (saleEntry !== undefined && !nets(saleEntry, facts.entries.get(ledgerKeyOf('reversal', recordKey)))) halfDone.add(`${name}: its ledger entry is not undone by a reversal`);
-      if (row.kind !== 'reversed-unseen' && !facts.reversals.has(key)) halfDone.add(`${name}: no reversal recorded`);
+      if (row.kind !== REVERSED_UNSEEN && !facts.reversals.has(key)) halfDone.add(`${name}: no reversal recorded`);
     }
     const issuer = facts.issuer.get(networkKeyOf({ terminalId: sale.terminalId, batch: sale.pending.batchNumber, trace: sale.trace, requestClass: '0200' }));
     if (issuer?.outcome === 'approved' && issuer.returnedMinor !== issuer.amountMinor) halfDone.add(`${name}: the issuer kept ${issuer.amountMinor - issuer.returnedMinor}`);
@@ -192,6 +201,7 @@ export async function checkCrashRun(store: Store, book: CrashBook, options: { re
     lost,
     duplicates,
     halfDone: halfDone.count,
+    unansweredOutcomes: outcomes,
     unbalanced: ledger.count,
     auditRowsChecked: auditCheck.rowsChecked,
     ledgerEntriesChecked: ledgerCheck.entriesChecked,

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BastionError } from '../../lib/errors/index.js';
@@ -62,7 +62,16 @@ export interface CrashTestResult {
   readonly declined: number;
   readonly unanswered: number;
   readonly reversals: number;
+  /** Sign-ins after the first (a 77 or A0 answer: the business day turned, or keys went astray). */
+  readonly signIns: number;
   readonly check: CrashCheck;
+  /**
+   * Error-level lines of the hosts' logs (what is left of them: a killed host loses its unwritten
+   * buffer), counted by message. Not an invariant; where to look when one fails.
+   */
+  readonly hostLogErrors: Readonly<Record<string, number>>;
+  /** Node starts that failed and were tried again (each with the host's last line of output). */
+  readonly hostStartFailures: readonly string[];
   /** With `keep`: where the run's data is, what the terminals saw, and how to remove it. */
   readonly kept?: KeptRun;
 }
@@ -78,6 +87,8 @@ export const CRASH_ROUNDS_MAX = 10_000;
 /** Attempts at one reversal before the round moves on (it is tried again at the next start). */
 const REVERSAL_ATTEMPTS_MAX = 20;
 const REVERSAL_RETRY_WAIT_MS = 100;
+/** Attempts at starting a node before the run gives up (BENCH_ERR_HOST). */
+const HOST_START_ATTEMPTS_MAX = 3;
 /** A sale's answer must come within this, or the terminal reverses it. */
 const EXCHANGE_TIMEOUT_MS = 10_000;
 /** The load never ends by itself: the kill ends it. */
@@ -124,7 +135,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
     }
     // The end: every node up once more, the last reversals, an orderly stop, then the check.
     await cluster.startMissing();
-    await reconnect(cluster, terminals, options.rounds + 1);
+    await reconnect(cluster, terminals, book, options.rounds + 1);
     await sendOwedReversals(terminals, book);
     for (const terminal of terminals) terminal.close();
     await cluster.stopAll();
@@ -143,7 +154,10 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
       declined: book.declines.length,
       unanswered: book.unanswered.length,
       reversals: book.reversalsAnswered,
+      signIns: book.signIns,
       check,
+      hostLogErrors: hostLogErrors(join(dataDir, 'logs')),
+      hostStartFailures: [...cluster.startFailures],
       ...(kept ? { kept: { environment, book, chainKey, dispose } } : {}),
     };
   } finally {
@@ -155,7 +169,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
 
 async function runRound(cluster: Cluster, terminals: readonly LoadTerminal[], book: CrashBook, plan: RoundPlan): Promise<CrashRoundReport> {
   await cluster.startMissing();
-  await reconnect(cluster, terminals, plan.round);
+  await reconnect(cluster, terminals, book, plan.round);
   const reversalsBefore = book.reversalsAnswered;
   const late = terminals.filter((terminal, index) => plan.lateReverser(index) && book.owedReversals(terminal.spec.terminalId).length > 0);
   const onTime = terminals.filter((terminal) => !late.includes(terminal));
@@ -174,7 +188,7 @@ async function runRound(cluster: Cluster, terminals: readonly LoadTerminal[], bo
     durationMs: LOAD_DURATION_MS_MAX,
     stop: stopped,
     amountOf: plan.amountOf,
-    onOutcome: (terminal, outcome) => {
+    onOutcome: async (terminal, outcome) => {
       counts.sent++;
       book.salesSent++;
       const { terminalId } = terminal.spec;
@@ -187,6 +201,7 @@ async function runRound(cluster: Cluster, terminals: readonly LoadTerminal[], bo
       } else {
         counts.declined++;
         book.declines.push({ terminalId, trace: outcome.trace, amountMinor: outcome.amountMinor, responseCode: outcome.responseCode, round: plan.round });
+        if (SIGN_IN_AGAIN_CODES.has(outcome.responseCode)) await signInAgain(terminal, book);
       }
     },
   });
@@ -209,13 +224,15 @@ async function runRound(cluster: Cluster, terminals: readonly LoadTerminal[], bo
 }
 
 /** Terminal i goes to node (i + round) mod nodes: each round moves the fleet, so reversals reach other nodes than their sales. */
-async function reconnect(cluster: Cluster, terminals: readonly LoadTerminal[], round: number): Promise<void> {
+async function reconnect(cluster: Cluster, terminals: readonly LoadTerminal[], book: CrashBook, round: number): Promise<void> {
   await Promise.all(
     terminals.map(async (terminal, index) => {
       await terminal.connect(cluster.address((index + round) % cluster.size));
       if (round === 1) {
         const code = await terminal.signIn();
         if (code !== '00') throw new BastionError('BENCH_ERR_HOST', `load terminal ${terminal.spec.terminalId} was refused sign-in (${code})`, { responseCode: code });
+      } else if (book.signInOwed.has(terminal.spec.terminalId)) {
+        await signInAgain(terminal, book);
       }
     }),
   );
@@ -234,6 +251,8 @@ async function sendOwedReversals(terminals: readonly LoadTerminal[], book: Crash
         for (let attempt = 1; !sale.reversed; attempt++) {
           book.reversalsSent++;
           const code = await terminal.reverse(sale.pending);
+          sale.reversalAttempts = (sale.reversalAttempts ?? 0) + 1;
+          sale.lastReversalAnswer = code;
           if (code === '00') {
             sale.reversed = true;
             book.reversalsAnswered++;
@@ -245,10 +264,31 @@ async function sendOwedReversals(terminals: readonly LoadTerminal[], book: Crash
           }
           await new Promise((resolve) => setTimeout(resolve, REVERSAL_RETRY_WAIT_MS));
           await terminal.connect().catch(() => undefined);
+          if (SIGN_IN_AGAIN_CODES.has(code) || book.signInOwed.has(terminal.spec.terminalId)) await signInAgain(terminal, book);
         }
       }
     }),
   );
+}
+
+/**
+ * Answers after which a terminal signs in again before anything else: 77 (not signed in today,
+ * as after the business day turns at midnight in the host's zone; or a batch mismatch) and A0
+ * (the host's working keys are not the terminal's: a sign-in whose reply a kill cut off).
+ */
+const SIGN_IN_AGAIN_CODES: ReadonlySet<string> = new Set(['77', 'A0']);
+
+/** Signs in once more; if the host does not answer 00 (it may be down), the terminal still owes it. */
+async function signInAgain(terminal: LoadTerminal, book: CrashBook): Promise<void> {
+  book.signInOwed.add(terminal.spec.terminalId);
+  let code: string;
+  try {
+    code = await terminal.signIn();
+  } catch {
+    return;
+  }
+  book.signIns++;
+  if (code === '00') book.signInOwed.delete(terminal.spec.terminalId);
 }
 
 /** A running node, and whether it has exited (by our kill or by itself). */
@@ -274,12 +314,27 @@ class Cluster {
     await Promise.all(
       this.#nodes.map(async (running, index) => {
         if (running !== undefined) return;
-        const { host, addresses } = await HostChild.start(this.environment);
+        const { host, addresses } = await this.#start(index);
         const node: Node = { host, addresses, exited: false };
         void host.exited.then(() => { node.exited = true; });
         this.#nodes[index] = node;
       }),
     );
+  }
+
+  /** Starts that did not come up (the host exited, or did not listen in time), by node: a finding, though not a violated invariant. */
+  readonly startFailures: string[] = [];
+
+  /** A node that fails to start after a crash is tried again, up to HOST_START_ATTEMPTS_MAX times. */
+  async #start(index: number): Promise<{ host: HostChild; addresses: HostAddresses }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await HostChild.start(this.environment);
+      } catch (error) {
+        if (!(error instanceof BastionError) || error.code !== 'BENCH_ERR_HOST' || attempt >= HOST_START_ATTEMPTS_MAX) throw error;
+        this.startFailures.push(`node ${index + 1}: ${error.message}`);
+      }
+    }
   }
 
   address(index: number): { readonly host: string; readonly port: number } {
@@ -321,6 +376,30 @@ class Cluster {
     this.#nodes.fill(undefined);
     await this.waitForKilled();
   }
+}
+
+/** Pino's error level and above. */
+const LOG_LEVEL_ERROR = 50;
+
+function hostLogErrors(logDir: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  if (!existsSync(logDir)) return counts;
+  for (const file of readdirSync(logDir)) {
+    for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (typeof entry !== 'object' || entry === null) continue;
+      const { level, msg } = entry as { level?: unknown; msg?: unknown };
+      if (typeof level !== 'number' || level < LOG_LEVEL_ERROR) continue;
+      const message = typeof msg === 'string' ? msg : '(no message)';
+      counts[message] = (counts[message] ?? 0) + 1;
+    }
+  }
+  return counts;
 }
 
 async function withStore<T>(environment: NodeJS.ProcessEnv, work: (store: Store) => Promise<T>): Promise<T> {

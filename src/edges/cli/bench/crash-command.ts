@@ -69,9 +69,13 @@ export function formatCrashTest(result: CrashTestResult): string {
   const lines = [
     `Crash test: ${result.store}, ${result.nodes} node(s), ${result.terminals} terminals, ${result.rounds.length} rounds, seed ${result.seed}`,
     `  sales:      ${result.sent} sent, ${result.approved} approved, ${result.declined} declined, ${result.unanswered} unanswered`,
-    `  reversals:  ${result.reversals} answered 00`,
+    `  reversals:  ${result.reversals} answered 00; ${result.signIns} sign-in(s) after the first`,
+    `  unanswered: ${check.unansweredOutcomes.approvedThenReversed} approved at the host and reversed, ${check.unansweredOutcomes.reversedUnseen} never recorded (reversed unseen), ${check.unansweredOutcomes.declined} recorded declined`,
     `  found:      ${check.lost} lost, ${check.duplicates} duplicates, ${check.halfDone} half-done, ${check.unbalanced} unbalanced (${check.ledgerEntriesChecked} ledger entries, ${check.auditRowsChecked} audit rows checked)`,
   ];
+  const logErrors = Object.entries(result.hostLogErrors);
+  lines.push(`  host log:   ${logErrors.length === 0 ? 'no errors' : logErrors.map(([message, count]) => `${message} × ${count}`).join(', ')}`);
+  lines.push(`  restarts:   ${result.hostStartFailures.length === 0 ? 'every node started at the first attempt' : `${result.hostStartFailures.length} failed start(s), tried again: ${result.hostStartFailures.join('; ')}`}`);
   for (const invariant of check.invariants) {
     lines.push(`  ${invariant.ok ? 'ok  ' : 'FAIL'}  ${invariant.invariant}${invariant.ok ? '' : ` (${invariant.violationCount} violation(s))`}`);
     for (const violation of invariant.violations) lines.push(`          ${violation}`);
