@@ -30,7 +30,15 @@ export async function migrateStore(store: Store, modules: readonly ModuleMigrati
     allowUnorderedMigrations: true,
     ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  // Kysely's check for its table lists the tables of every schema on the server; another
+  // process dropping its own schema in the meantime makes that listing fail (3F000, "schema …
+  // does not exist") before anything of ours was touched. That is someone else's schema: try again.
+  for (let attempt = 1; attempt < PREPARE_ATTEMPTS_MAX && outcome.error !== undefined && outcome.results === undefined && isOtherSchemaGone(outcome.error, migrationTableSchema); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, PREPARE_RETRY_DELAY_MS * attempt));
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results } = outcome;
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     // The database's own words (schema DDL, never card data) say what to fix; bounded in length.
@@ -42,6 +50,16 @@ export async function migrateStore(store: Store, modules: readonly ModuleMigrati
     );
   }
   return { applied: (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName) };
+}
+
+const PREPARE_ATTEMPTS_MAX = 5;
+const PREPARE_RETRY_DELAY_MS = 50;
+
+/** Whether a failed preparation is the listing tripping over another schema that was just dropped. */
+export function isOtherSchemaGone(error: unknown, ownSchema: string | undefined): boolean {
+  if (ownSchema === undefined || typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '3F000' && typeof message === 'string' && !message.includes(`"${ownSchema}"`);
 }
 
 async function currentSchema(store: Store): Promise<string> {
