@@ -376,10 +376,20 @@ async function readHostCounters(metricsUrl: string): Promise<Record<string, numb
       const value = new RegExp(`^${metric} (\\S+)$`, 'm').exec(text)?.[1];
       if (value !== undefined) counters[name] = Number(value);
     }
+    // Summed over their labels: requests the pipeline chose not to answer (a fuzz frame's
+    // `no-reply`), and replies with 39 = 96 (the host failed on a request).
+    counters['requestsUnanswered'] = sumOf(text, /^bastion_host_requests_unanswered_total\{[^}]*\} (\S+)$/gm);
+    counters['replies96'] = sumOf(text, /^bastion_host_replies_total\{[^}]*response_code="96"[^}]*\} (\S+)$/gm);
   } catch {
     // No figures: the report shows none.
   }
   return counters;
+}
+
+function sumOf(text: string, pattern: RegExp): number {
+  let sum = 0;
+  for (const match of text.matchAll(pattern)) sum += Number(match[1]);
+  return sum;
 }
 
 interface AuditRowsTable {
