@@ -113,6 +113,14 @@ describe.each(databases)('host pipeline over real TCP on $name', (database) => {
     const refused = (await readAuditTail(host.fixture.store, 1))[0];
     expect(refused).toMatchObject({ action: 'terminal.refused', actor: 'terminal:10000009', outcome: 'denied' });
     expect(JSON.parse(refused?.details ?? '{}')).toMatchObject({ reason: 'unknown-terminal', responseCode: '97', mti: '0800' });
+    // A garbled id with a space (one flipped bit of a '0') is still declined 97 and recorded, escaped.
+    const garbled = await TestTerminal.connect(host.fixture, '1000 %09');
+    try {
+      expect((await garbled.exchange(garbled.signInMessage())).get(39)).toBe('97');
+    } finally {
+      garbled.close();
+    }
+    expect((await readAuditTail(host.fixture.store, 1))[0]).toMatchObject({ action: 'terminal.refused', actor: 'terminal:1000%20%2509', target: 'terminal:1000%20%2509' });
     await host.terminal.signIn();
     const second = await TestTerminal.connect(host.fixture, '10000002');
     try {

@@ -31,7 +31,7 @@ export function isSecurityRefusal(reason: TerminalRefusal): boolean {
  */
 export async function recordTerminalRefusal(deps: HostDependencies, refusal: { readonly terminalId: string; readonly reason: TerminalRefusal; readonly responseCode: string; readonly mti: string }): Promise<void> {
   if (!isSecurityRefusal(refusal.reason)) return;
-  const terminal = refusal.terminalId === '' ? 'unknown' : refusal.terminalId;
+  const terminal = refusal.terminalId === '' ? 'unknown' : auditSafeId(refusal.terminalId);
   await deps.audit.append({
     actor: `terminal:${terminal}`,
     action: 'terminal.refused',
@@ -40,6 +40,15 @@ export async function recordTerminalRefusal(deps: HostDependencies, refusal: { r
     outcome: 'denied',
     details: { reason: refusal.reason, responseCode: refusal.responseCode, mti: refusal.mti },
   });
+}
+
+/**
+ * Field 41 as an audit identifier (printable ASCII, no spaces): a space, a control character or
+ * `%` becomes `%XX`, so a garbled or space-padded id is still recorded, distinct from any other,
+ * instead of the audit log refusing the event and the terminal getting 96.
+ */
+export function auditSafeId(terminalId: string): string {
+  return terminalId.replace(/[^\x21-\x24\x26-\x7e]/g, (character) => `%${character.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
 }
 
 /**
