@@ -13,6 +13,8 @@ export const EPOCH_MS_MAX = 8_640_000_000_000_000n;
 export class LocalDateFormatter {
   readonly timeZone: string;
   private readonly format: Intl.DateTimeFormat;
+  /** The last second asked for and its date: formatting costs microseconds, and a busy host asks for the same second many times. */
+  private last: { readonly second: bigint; readonly date: string } | undefined;
 
   constructor(timeZone: string = TIME_ZONE_DEFAULT) {
     try {
@@ -26,10 +28,14 @@ export class LocalDateFormatter {
   /** YYYYMMDD at `atMs` (epoch milliseconds). */
   localDate(atMs: bigint): string {
     if (atMs < 0n || atMs > EPOCH_MS_MAX) throw new BastionError('TERMINAL_ERR_ARGUMENT', 'a time is epoch milliseconds from 0 to the last a date can hold', { argument: 'atMs' });
+    // Time zone offsets are whole seconds, so the date never changes within one.
+    const second = atMs / 1000n;
+    if (this.last?.second === second) return this.last.date;
     const parts = this.format.formatToParts(new Date(Number(atMs)));
     const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((candidate) => candidate.type === type)?.value ?? '';
     const date = `${part('year').padStart(4, '0')}${part('month')}${part('day')}`;
     if (!/^\d{8}$/.test(date)) throw new BastionError('TERMINAL_ERR_TIME_ZONE', 'the local date could not be computed', { argument: 'atMs' });
+    this.last = { second, date };
     return date;
   }
 }

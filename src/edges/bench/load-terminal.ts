@@ -43,6 +43,14 @@ export const NO_ANSWER_BAD_REPLY = 'bad-reply';
 
 const EXCHANGE_TIMEOUT_MS_DEFAULT = 10_000;
 
+/** The terminal's date (YYMMDD, tag 9A) for `nowMs`, formatted once a second: a load terminal asks thousands of times. */
+let lastDate: { readonly second: number; readonly yymmdd: string } | undefined;
+function terminalDate(nowMs: number): string {
+  const second = Math.floor(nowMs / 1000);
+  if (lastDate?.second !== second) lastDate = { second, yymmdd: terminalLocalTime(nowMs).yymmdd };
+  return lastDate.yymmdd;
+}
+
 /**
  * A POS terminal for load: one persistent TCP connection, one request at a time, keys in memory
  * only. It does all a real chip terminal does per sale: a fresh trace, the card's ARQC with a
@@ -127,7 +135,7 @@ export class LoadTerminal {
     this.#trace = nextTrace(this.#trace);
     this.#atc += 1;
     const { card } = this.spec;
-    const chip = chipRequest(card, { amountMinor, atc: this.#atc, date: terminalLocalTime(nowMs).yymmdd, type: 'sale' });
+    const chip = chipRequest(card, { amountMinor, atc: this.#atc, date: terminalDate(nowMs), type: 'sale' });
     const request = financialRequest({
       identity: { terminalId: this.spec.terminalId, merchantId: this.spec.merchantId, batchNumber: this.#batchNumber },
       kind: 'sale',
