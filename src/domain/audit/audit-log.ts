@@ -42,13 +42,14 @@ export class AuditLog {
     this.keyCheck = auditKeyCheck(this.chainKey);
   }
 
-  /** Records one event in its own transaction. */
+  /**
+   * Records one event in a transaction of its own, settled once it is durable. On SQLite it may
+   * share that commit with other units (group commit): a burst of security events then costs one
+   * fsync, and the chain stays one sequence because the units of a group run one after another.
+   */
   async append(event: AuditEvent): Promise<AppendedAuditRow> {
     const fields = storedEventFields(event);
-    return this.store
-      .db<AuditTables>()
-      .transaction()
-      .execute((trx) => this.appendChecked(trx, fields));
+    return this.store.transact<AuditTables, AppendedAuditRow>((trx) => this.appendChecked(trx, fields));
   }
 
   /**
