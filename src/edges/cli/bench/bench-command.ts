@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { BastionError } from '../../../lib/errors/index.js';
 import { runHostBench, type HostBenchResult } from '../../bench/host-bench.js';
 import { reportCommandFailure } from '../command-failure.js';
 import { addCrashCommand } from './crash-command.js';
 import { addFuzzCommand } from './fuzz-command.js';
+import { wholeNumber } from './bench-arguments.js';
 import type { CliIo } from '../io.js';
 
 interface HostBenchFlags {
@@ -17,12 +17,6 @@ interface HostBenchFlags {
 }
 
 const DURATION_SECONDS_MAX = 3600;
-
-function wholeNumber(text: string, argument: string, min: number, max: number): number {
-  const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < min || value > max) throw new BastionError('BENCH_ERR_ARGUMENT', `${argument} must be a whole number from ${min} to ${max}`, { argument });
-  return value;
-}
 
 /** `bastion bench`: the host's throughput, crash and fuzz benches (docs/performance.md). */
 export function benchCommand(io: CliIo, setExit: (code: number) => void, environment: NodeJS.ProcessEnv = process.env): Command {

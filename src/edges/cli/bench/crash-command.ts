@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { BastionError } from '../../../lib/errors/index.js';
 import type { CrashRoundReport, CrashTestResult } from '../../bench/crash-test.js';
 import { runCrashTest } from '../../bench/crash-test.js';
 import { SEED_MAX } from '../../bench/crash-seed.js';
 import { reportCommandFailure } from '../command-failure.js';
+import { wholeNumber } from './bench-arguments.js';
 import type { CliIo } from '../io.js';
 
 interface CrashFlags {
@@ -17,12 +17,6 @@ interface CrashFlags {
 
 /** Exit status of a run that found a violated invariant (a coded error is 2, as everywhere). */
 export const exitInvariantViolated = 1;
-
-function wholeNumber(text: string, argument: string, min: number, max: number): number {
-  const value = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < min || value > max) throw new BastionError('BENCH_ERR_ARGUMENT', `${argument} must be a whole number from ${min} to ${max}`, { argument });
-  return value;
-}
 
 /** `bastion bench crash`: SIGKILL under load, restart, and the check that nothing was lost or done twice. */
 export function addCrashCommand(bench: Command, io: CliIo, setExit: (code: number) => void, environment: NodeJS.ProcessEnv): void {

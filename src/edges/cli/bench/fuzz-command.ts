@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
-import { BastionError } from '../../../lib/errors/index.js';
 import { runChannelFuzz, type ChannelFuzzOptions, type ChannelFuzzResult } from '../../bench/channel-fuzz.js';
 import type { LoadResult } from '../../bench/load-run.js';
 import { reportCommandFailure } from '../command-failure.js';
+import { wholeNumber } from './bench-arguments.js';
 import type { CliIo } from '../io.js';
 
 interface FuzzFlags {
@@ -20,12 +20,6 @@ interface FuzzFlags {
 export const exitFuzzFailed = 1;
 export const FUZZ_FRAMES_MAX = 100_000_000;
 export const FUZZ_SEED_MAX = 0xffff_ffff;
-
-function wholeNumber(text: string, argument: string, min: number, max: number): number {
-  const value = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < min || value > max) throw new BastionError('BENCH_ERR_ARGUMENT', `${argument} must be a whole number from ${min} to ${max}`, { argument });
-  return value;
-}
 
 /** The run's options from the flags (BENCH_ERR_ARGUMENT naming the flag out of range). */
 export function fuzzOptionsOf(flags: FuzzFlags): Omit<ChannelFuzzOptions, 'io' | 'onProgress' | 'databaseUrl'> {
