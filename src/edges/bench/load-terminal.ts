@@ -64,6 +64,7 @@ export class LoadTerminal {
   #atc = 0;
   #batchNumber = '000001';
   #waiting: ((body: Buffer | Error) => void) | undefined;
+  #turn: Promise<void> = Promise.resolve();
   readonly #splitter = new FrameSplitter({ frameBytesMax: REPLY_FRAME_BYTES_MAX });
 
   constructor(
@@ -116,7 +117,38 @@ export class LoadTerminal {
   }
 
   /** 0800 sign-in: the working keys, each checked against its KCV. */
-  async signIn(): Promise<string> {
+  signIn(): Promise<string> {
+    return this.#oneAtATime(() => this.#signIn());
+  }
+
+  /** One chip + PIN sale of `amountMinor`; never throws for what the host answered. */
+  sale(amountMinor: bigint, nowMs: number = Date.now()): Promise<SaleOutcome> {
+    return this.#oneAtATime(() => this.#sale(amountMinor, nowMs));
+  }
+
+  /**
+   * 0400 for a sale whose answer never came (39 = 98): the response code of the host's answer
+   * (00 once reversed or never seen), or the failure's code when none came either.
+   */
+  reverse(pending: PendingReversal): Promise<string> {
+    return this.#oneAtATime(() => this.#reverse(pending));
+  }
+
+  /**
+   * A terminal does one thing at a time: callers that overlap (a sale loop and a reversal sender,
+   * or a re-sign-in) take turns, so a reply can never be taken for another request's and a sign-in
+   * never swaps the keys under a request in flight.
+   */
+  #oneAtATime<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(operation, operation);
+    this.#turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #signIn(): Promise<string> {
     this.#trace = nextTrace(this.#trace);
     const request = signInRequest({ terminalId: this.spec.terminalId, merchantId: this.spec.merchantId, batchNumber: this.#batchNumber }, this.#trace);
     const reply = checkReply(request, await this.#exchange(packPlain(request), false), { macVariant: 'des-left', macRequiredForApproval: false });
@@ -127,8 +159,7 @@ export class LoadTerminal {
     return code;
   }
 
-  /** One chip + PIN sale of `amountMinor`; never throws for what the host answered. */
-  async sale(amountMinor: bigint, nowMs: number = Date.now()): Promise<SaleOutcome> {
+  async #sale(amountMinor: bigint, nowMs: number): Promise<SaleOutcome> {
     const keys = this.#keys;
     if (keys === undefined) throw new BastionError('SIM_ERR_NOT_SIGNED_IN', `load terminal ${this.spec.terminalId} is not signed in`, { terminalId: this.spec.terminalId });
     const started = performance.now();
@@ -168,11 +199,7 @@ export class LoadTerminal {
     return { ...base, responseCode, latencyMs, rrn: reply.get(37) ?? '', authCode: reply.get(38) ?? '' };
   }
 
-  /**
-   * 0400 for a sale whose answer never came (39 = 98): the response code of the host's answer
-   * (00 once reversed or never seen), or the failure's code when none came either.
-   */
-  async reverse(pending: PendingReversal): Promise<string> {
+  async #reverse(pending: PendingReversal): Promise<string> {
     const keys = this.#keys;
     if (keys === undefined) throw new BastionError('SIM_ERR_NOT_SIGNED_IN', `load terminal ${this.spec.terminalId} is not signed in`, { terminalId: this.spec.terminalId });
     const request = reversalRequest({ terminalId: this.spec.terminalId, merchantId: this.spec.merchantId, batchNumber: this.#batchNumber }, pending);
