@@ -55,7 +55,11 @@ export async function insertIfFirst(trx: Transaction<HostTables> | Kysely<HostTa
   const inserted = await trx
     .insertInto('host_transactions')
     .values(record)
-    .onConflict((conflict) => conflict.columns(['terminal_id', 'batch_number', 'trace', 'request_class']).doNothing())
+    // No conflict target: on PostgreSQL a target makes only that index the arbiter, and two copies
+    // of one request inserting at once on two nodes can then collide on the RRN's unique index
+    // instead (the same RRN, derived from the same key), which raises instead of doing nothing.
+    // The loser then reads the winner's row by its key, as for any duplicate.
+    .onConflict((conflict) => conflict.doNothing())
     .returning('id')
     .executeTakeFirst();
   return inserted !== undefined;
