@@ -35,8 +35,8 @@ export interface LoadResult {
 }
 
 const PROGRESS_INTERVAL_MS = 1000;
-/** The host's answer that the terminal must sign in (again) before it transacts. */
-const SIGN_IN_AGAIN = '77';
+/** The host's answers after which the terminal must sign in (again) before it transacts. */
+const SIGN_IN_AGAIN: ReadonlySet<string> = new Set(['77', 'A0']);
 
 /**
  * Runs every terminal's sales loop for `durationMs`: each terminal sends a sale, waits for its
@@ -76,8 +76,10 @@ export async function runLoad(terminals: readonly LoadTerminal[], options: LoadR
       if (outcome.responseCode === '00') approved++;
       else errors[outcome.responseCode] = (errors[outcome.responseCode] ?? 0) + 1;
       await options.onOutcome?.(terminal, outcome);
-      // 77: the host's business day turned (or the batch moved): a real terminal signs in again.
-      if (outcome.responseCode === SIGN_IN_AGAIN) await terminal.signIn().catch(() => undefined);
+      // 77: the host's business day turned (or the batch moved); A0: the host holds other working
+      // keys (a sign-in whose reply a crash cut off). A real terminal signs in again, and does not
+      // go on MACing with keys the host will count as failures until it locks the terminal.
+      if (SIGN_IN_AGAIN.has(outcome.responseCode)) await terminal.signIn().catch(() => undefined);
     }
   };
   try {
