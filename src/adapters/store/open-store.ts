@@ -48,7 +48,6 @@ class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
-    (await import('node:fs')).appendFileSync('/tmp/groups.txt', JSON.stringify(this.#groupCommit?.stats) + '\n');
     await this.kysely.destroy();
   }
 }
