@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { BastionError, isBastionError } from '../../lib/errors/index.js';
 import type { HsmPort, KeyAlgorithm, KeyType, KeyUnderLmk } from '../../ports/hsm.js';
 import type { Store } from '../../ports/store.js';
+import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import { isPanShaped, panLengthMax, panLengthMin } from '../../lib/crypto/pan.js';
 import { isPanId, newPanId } from './pan-id.js';
 import type { CardDataKeysTable, CardDataPansTable, CardDataTables } from './tables.js';
@@ -60,6 +61,11 @@ async function guarded<T>(panId: string, what: string, run: () => Promise<T>): P
 function keyFromRow(row: Selectable<CardDataKeysTable>): KeyUnderLmk {
   return { type: row.key_type as KeyType, algorithm: row.algorithm as KeyAlgorithm, ciphertext: Buffer.from(row.ciphertext), kcv: Buffer.from(row.kcv) };
 }
+
+/** Asked for every card the host sees: built and compiled once. */
+const panIdByHash = new PreparedQuery((db: Kysely<CardDataTables>, arg: ArgumentOf<{ panHash: Buffer }>) =>
+  db.selectFrom('card_data_pans').select('id').where('pan_hash', '=', arg('panHash')),
+);
 
 export class PanVault {
   private readonly db: Kysely<CardDataTables>;
@@ -163,7 +169,7 @@ export class PanVault {
   }
 
   private async idByHash(panHash: Buffer): Promise<string | undefined> {
-    const row = await this.db.selectFrom('card_data_pans').select('id').where('pan_hash', '=', panHash).executeTakeFirst();
+    const row = await panIdByHash.first(this.db, { panHash });
     return row?.id;
   }
 

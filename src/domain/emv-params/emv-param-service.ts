@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import { unionPayDecodeAid, unionPayEncodeAid, unionPayEncodeCapk, type UnionPayAid, type UnionPayCapk } from '../../lib/tlv/index.js';
 import type { Store } from '../../ports/store.js';
+import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import type { AuditLog } from '../audit/index.js';
 import { keyName, type EmvParameterSet } from './parameter-file.js';
 import type { EmvParamsTables } from './tables.js';
@@ -39,6 +40,15 @@ export interface EmvParamServiceOptions {
   /** The largest field 62 of a query reply, 2 to 999 (tests make it small to exercise paging). */
   readonly pageBytesMax?: number;
 }
+
+/** The set's versions and the terminal's, in one statement: asked after every reply the host sends. */
+const downloadVersions = new PreparedQuery((db: Kysely<EmvParamsTables>, arg: ArgumentOf<{ terminalId: string }>) =>
+  db
+    .selectFrom('emv_params_state as state')
+    .leftJoin('emv_params_terminals as terminal', (join) => join.on('terminal.terminal_id', '=', arg('terminalId')))
+    .select(['state.version', 'state.capk_version', 'state.aid_version', 'terminal.capk_version as terminal_capk_version', 'terminal.aid_version as terminal_aid_version'])
+    .where('state.id', '=', 1),
+);
 
 /**
  * The EMV parameter set the host downloads to terminals (CAPKs and AID parameters), its version,
@@ -165,12 +175,7 @@ export class EmvParamService {
   async downloadNeeded(terminalId: string): Promise<EmvParamDownloadNeeded> {
     // Asked after every reply the host sends, so the set's versions and the terminal's come in
     // one statement: one round trip on the hot path, not two.
-    const row = await this.db()
-      .selectFrom('emv_params_state as state')
-      .leftJoin('emv_params_terminals as terminal', (join) => join.on('terminal.terminal_id', '=', terminalId))
-      .select(['state.version', 'state.capk_version', 'state.aid_version', 'terminal.capk_version as terminal_capk_version', 'terminal.aid_version as terminal_aid_version'])
-      .where('state.id', '=', 1)
-      .executeTakeFirst();
+    const row = await downloadVersions.first(this.db(), { terminalId });
     if (row === undefined) throw stateRowMissing();
     if (row.version === 0n) return undefined;
     if ((row.terminal_capk_version ?? 0n) < row.capk_version) return 'capks';

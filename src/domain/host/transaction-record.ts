@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
+import { definedColumns, placeholders, PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import type { HostTables, HostTransactionsTable } from './tables.js';
 
 export type NewHostTransaction = Insertable<HostTransactionsTable>;
@@ -32,16 +33,34 @@ export interface AnsweredRequest {
   readonly kind?: string;
 }
 
-/** The stored reply of an answered request, and the fingerprint of that request, if any. */
-export async function findAnswered(db: Kysely<HostTables>, key: RecordKey): Promise<AnsweredRequest | undefined> {
-  const row = await db
+/** Every request's duplicate check and record: built and compiled once (per set of columns for the insert). */
+const answeredByKey = new PreparedQuery((db: Kysely<HostTables>, arg: ArgumentOf<RecordKey>) =>
+  db
     .selectFrom('host_transactions')
     .select(['response', 'request_fingerprint', 'kind'])
-    .where('terminal_id', '=', key.terminalId)
-    .where('batch_number', '=', key.batch)
-    .where('trace', '=', key.trace)
-    .where('request_class', '=', key.requestClass)
-    .executeTakeFirst();
+    .where('terminal_id', '=', arg('terminalId'))
+    .where('batch_number', '=', arg('batch'))
+    .where('trace', '=', arg('trace'))
+    .where('request_class', '=', arg('requestClass')),
+);
+
+const insertRecord = new PreparedQuery(
+  (db: Kysely<HostTables>, arg: ArgumentOf<NewHostTransaction>, record: NewHostTransaction) =>
+    db
+      .insertInto('host_transactions')
+      .values(placeholders(record, arg))
+      // No conflict target: on PostgreSQL a target makes only that index the arbiter, and two copies
+      // of one request inserting at once on two nodes can then collide on the RRN's unique index
+      // instead (the same RRN, derived from the same key), which raises instead of doing nothing.
+      // The loser then reads the winner's row by its key, as for any duplicate.
+      .onConflict((conflict) => conflict.doNothing())
+      .returning('id'),
+  definedColumns,
+);
+
+/** The stored reply of an answered request, and the fingerprint of that request, if any. */
+export async function findAnswered(db: Kysely<HostTables>, key: RecordKey): Promise<AnsweredRequest | undefined> {
+  const row = await answeredByKey.first(db, key);
   if (row === undefined) return undefined;
   return { response: Buffer.from(row.response), fingerprint: row.request_fingerprint === null ? undefined : Buffer.from(row.request_fingerprint), kind: row.kind };
 }
@@ -52,15 +71,6 @@ export async function findAnswered(db: Kysely<HostTables>, key: RecordKey): Prom
  * second insert wait for the first to commit). Returns whether this one won.
  */
 export async function insertIfFirst(trx: Transaction<HostTables> | Kysely<HostTables>, record: NewHostTransaction): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('host_transactions')
-    .values(record)
-    // No conflict target: on PostgreSQL a target makes only that index the arbiter, and two copies
-    // of one request inserting at once on two nodes can then collide on the RRN's unique index
-    // instead (the same RRN, derived from the same key), which raises instead of doing nothing.
-    // The loser then reads the winner's row by its key, as for any duplicate.
-    .onConflict((conflict) => conflict.doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const inserted = await insertRecord.first(trx, record);
   return inserted !== undefined;
 }

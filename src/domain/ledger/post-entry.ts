@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
+import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import { entryFingerprint } from './fingerprint.js';
 import type { LedgerTables } from './tables.js';
 import type { PostRequest, PostResult } from './types.js';
@@ -25,19 +26,14 @@ export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostReq
   const accountIds = await resolveAccounts(db, request, known);
   const fingerprint = entryFingerprint(request);
 
-  const inserted = await db
-    .insertInto('ledger_entries')
-    .values({
-      idempotency_key: request.idempotencyKey,
-      kind: request.kind,
-      description: request.description,
-      occurred_at_ms: request.occurredAtMs,
-      created_at_ms: createdAtMs,
-      fingerprint,
-    })
-    .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const inserted = await insertEntry.first(db, {
+    idempotency_key: request.idempotencyKey,
+    kind: request.kind,
+    description: request.description,
+    occurred_at_ms: request.occurredAtMs,
+    created_at_ms: createdAtMs,
+    fingerprint,
+  });
 
   if (inserted === undefined) {
     const existing = await db
@@ -55,19 +51,54 @@ export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostReq
     return { entryId: existing.id, created: false };
   }
 
-  await db
-    .insertInto('ledger_postings')
-    .values(
-      request.postings.map((posting, lineNo) => ({
-        entry_id: inserted.id,
-        line_no: lineNo,
-        account_id: accountIds.get(posting.accountCode) as bigint,
-        amount_minor: posting.amountMinor,
-        currency: posting.currency,
-      })),
-    )
-    .execute();
+  const lines: Record<string, unknown> = { entry_id: inserted.id };
+  request.postings.forEach((posting, lineNo) => {
+    lines[`account_id_${lineNo}`] = accountIds.get(posting.accountCode) as bigint;
+    lines[`amount_minor_${lineNo}`] = posting.amountMinor;
+    lines[`currency_${lineNo}`] = posting.currency;
+  });
+  await insertPostings(request.postings.length).run(db, lines);
   return { entryId: inserted.id, created: true };
+}
+
+type NewEntry = { idempotency_key: string; kind: string; description: string; occurred_at_ms: bigint; created_at_ms: bigint; fingerprint: string };
+
+/** Every posted entry runs these two inserts: built and compiled once (per line count for the postings). */
+const insertEntry = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf<NewEntry>) =>
+  db
+    .insertInto('ledger_entries')
+    .values({
+      idempotency_key: arg('idempotency_key'),
+      kind: arg('kind'),
+      description: arg('description'),
+      occurred_at_ms: arg('occurred_at_ms'),
+      created_at_ms: arg('created_at_ms'),
+      fingerprint: arg('fingerprint'),
+    })
+    .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+    .returning('id'),
+);
+
+const postingInserts = new Map<number, PreparedQuery<LedgerTables, Record<string, unknown>, unknown>>();
+
+/** The insert of an entry's `lineCount` postings in one statement; arguments `entry_id`, then `account_id_N`, `amount_minor_N`, `currency_N` per line. */
+function insertPostings(lineCount: number): PreparedQuery<LedgerTables, Record<string, unknown>, unknown> {
+  let query = postingInserts.get(lineCount);
+  if (query === undefined) {
+    query = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf<Record<string, unknown>>) =>
+      db.insertInto('ledger_postings').values(
+        Array.from({ length: lineCount }, (_, lineNo) => ({
+          entry_id: arg('entry_id') as bigint,
+          line_no: lineNo,
+          account_id: arg(`account_id_${lineNo}`) as bigint,
+          amount_minor: arg(`amount_minor_${lineNo}`) as bigint,
+          currency: arg(`currency_${lineNo}`) as string,
+        })),
+      ),
+    );
+    postingInserts.set(lineCount, query);
+  }
+  return query;
 }
 
 /**

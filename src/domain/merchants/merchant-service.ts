@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
+import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import { isUniqueViolation, type Store } from '../../ports/store.js';
 import { isMerchantId, isMerchantStatus, MERCHANT_FEE_RATE_BASIS_POINTS_MAX, merchantStatuses, normaliseNewMerchant, validateMerchantId, type Merchant, type MerchantStatus, type NewMerchant } from './merchant.js';
 import type { MerchantRow, MerchantsTables } from './merchant-tables.js';
@@ -12,6 +13,11 @@ export interface MerchantServiceOptions {
   /** Epoch milliseconds now; injected so tests and the simulator control time. */
   readonly clock: () => bigint;
 }
+
+/** Read on every request a terminal sends: built and compiled once. */
+const merchantById = new PreparedQuery((db: Kysely<MerchantsTables>, arg: ArgumentOf<{ merchantId: string }>) =>
+  db.selectFrom('merchants_merchants').selectAll().where('merchant_id', '=', arg('merchantId')),
+);
 
 /** The merchants module's service: the only way other modules reach merchant data. */
 export class MerchantService {
@@ -56,7 +62,7 @@ export class MerchantService {
   /** The merchant with this field-42 id, or undefined (also for an id that is not well formed). */
   async find(merchantId: string): Promise<Merchant | undefined> {
     if (!isMerchantId(merchantId)) return undefined;
-    const row = await this.db.selectFrom('merchants_merchants').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await merchantById.first(this.db, { merchantId });
     return row === undefined ? undefined : merchantFromRow(row);
   }
 

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import type { KeyType, KeyUnderLmk } from '../../ports/hsm.js';
+import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import { isUniqueViolation, type Store } from '../../ports/store.js';
 import type { MerchantService } from '../merchants/index.js';
 import { LocalDateFormatter } from './local-date.js';
@@ -83,6 +84,11 @@ const mayChangeKeys = ['new', 'active'] as const;
  * The terminals module's service. Every change is one atomic statement (or one transaction), so
  * several host processes sharing one PostgreSQL database can't lose each other's updates.
  */
+
+/** Read on every request a terminal sends: built and compiled once. */
+const terminalById = new PreparedQuery((db: Kysely<TerminalsTables>, arg: ArgumentOf<{ terminalId: string }>) =>
+  db.selectFrom('terminals_terminals').selectAll().where('terminal_id', '=', arg('terminalId')),
+);
 export class TerminalService {
   private readonly db: Kysely<TerminalsTables>;
   private readonly clock: () => bigint;
@@ -163,7 +169,7 @@ export class TerminalService {
   /** The terminal with this field-41 id, or undefined (also for an id that is not well formed). */
   async findByTerminalId(terminalId: string): Promise<Terminal | undefined> {
     if (!isTerminalId(terminalId)) return undefined;
-    const row = await this.db.selectFrom('terminals_terminals').selectAll().where('terminal_id', '=', terminalId).executeTakeFirst();
+    const row = await terminalById.first(this.db, { terminalId });
     return row === undefined ? undefined : terminalFromRow(row);
   }
 
