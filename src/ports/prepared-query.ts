@@ -29,6 +29,18 @@ interface Template {
 
 const PLACEHOLDER_PREFIX = '\u0000bastion-prepared-argument\u0000';
 
+/**
+ * The SQL texts of every template made so far: a finite set (one per prepared query and shape),
+ * which a store adapter may prepare once per connection (PostgreSQL named statements) instead of
+ * having the server parse and plan them on every run.
+ */
+const templateSqlTexts = new Set<string>();
+
+/** Whether `sql` is the text of a prepared query's template. */
+export function isPreparedSqlText(sql: string): boolean {
+  return templateSqlTexts.has(sql);
+}
+
 export class PreparedQuery<DB, Args extends object, Row> {
   /** Templates per database adapter (one per open store and dialect), then per shape. */
   readonly #templates = new WeakMap<object, Map<string, Template>>();
@@ -95,6 +107,7 @@ function compileTemplate<DB, Args, Row>(db: Kysely<DB>, build: QueryBuild<DB, Ar
   if (unbound.length > 0) {
     throw new BastionError('STORE_ERR_PREPARED', `a prepared query did not bind its argument(s) ${unbound.join(', ')} as parameters`);
   }
+  templateSqlTexts.add(compiled.sql);
   return { sql: compiled.sql, query: compiled.query, slots };
 }
 

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, type Transaction } from 'kysely';
 import pg from 'pg';
 import { BastionError } from '../../lib/errors/index.js';
+import { isPreparedSqlText } from '../../ports/prepared-query.js';
 import type { SqlDialect, Store } from '../../ports/store.js';
 import { GroupCommitter } from './group-commit.js';
 
@@ -80,6 +81,34 @@ function withStatementCache(database: SqliteDatabase.Database): KyselySqliteData
   };
 }
 
+/** Names for prepared statements, by SQL text: short, stable within the process, never reused for another text. */
+const statementNames = new Map<string, string>();
+
+function statementNameOf(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `bastion_${statementNames.size.toString(36)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * A PostgreSQL client that runs the hot path's prepared queries as named statements: the server
+ * parses and plans each once per connection and then only binds and executes it. Only template
+ * texts (a finite set, `isPreparedSqlText`) are named, so a connection's prepared statements stay
+ * bounded; everything else runs unnamed as before.
+ */
+class NamingClient extends pg.Client {
+  override query(config: unknown, values?: unknown, callback?: unknown): never {
+    const query = super.query.bind(this) as (config: unknown, values?: unknown, callback?: unknown) => never;
+    if (typeof config === 'string' && Array.isArray(values) && isPreparedSqlText(config)) {
+      return query({ name: statementNameOf(config), text: config, values }, callback);
+    }
+    return query(config, values, callback);
+  }
+}
+
 /** The store location from the environment: DATABASE_URL selects PostgreSQL, else BASTION_DB or the data dir's file. */
 export function storeLocationFromEnvironment(environment: NodeJS.ProcessEnv, dataDir: string): StoreLocation {
   const url = environment['DATABASE_URL'];
@@ -105,6 +134,7 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
   const pool = new pg.Pool({
     connectionString: location.postgresUrl,
     max: options.poolSize ?? 10,
+    Client: NamingClient,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
   return new KyselyStore('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }));

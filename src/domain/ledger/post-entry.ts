@@ -53,7 +53,7 @@ export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostReq
 
   const lines: Record<string, unknown> = { entry_id: inserted.id };
   request.postings.forEach((posting, lineNo) => {
-    lines[`account_id_${lineNo}`] = accountIds.get(posting.accountCode) as bigint;
+    lines[`account_id_${lineNo}`] = accountIds.get(posting.accountCode);
     lines[`amount_minor_${lineNo}`] = posting.amountMinor;
     lines[`currency_${lineNo}`] = posting.currency;
   });
