@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 
 /** The most units one shared commit takes; more wait for the next. */
 export const GROUP_COMMIT_UNITS_MAX = 512;
@@ -97,16 +97,21 @@ export class GroupCommitter {
   }
 }
 
+// Run for every unit: compiled once.
+const savepoint = CompiledQuery.raw('savepoint unit');
+const releaseSavepoint = CompiledQuery.raw('release savepoint unit');
+const rollbackToSavepoint = CompiledQuery.raw('rollback to savepoint unit');
+
 /** A unit among others: its own savepoint, so that its failure undoes only its own writes. */
 async function runInSavepoint(trx: Transaction<unknown>, unit: Unit): Promise<Settled> {
-  await sql`savepoint unit`.execute(trx);
+  await trx.executeQuery(savepoint);
   try {
     const value = await unit.work(trx);
-    await sql`release savepoint unit`.execute(trx);
+    await trx.executeQuery(releaseSavepoint);
     return { ok: true, value };
   } catch (error) {
-    await sql`rollback to savepoint unit`.execute(trx);
-    await sql`release savepoint unit`.execute(trx);
+    await trx.executeQuery(rollbackToSavepoint);
+    await trx.executeQuery(releaseSavepoint);
     return { ok: false, error };
   }
 }
