@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { EmvCardKeyRequest, HsmPort } from '../../../ports/hsm.js';
+import { PreparedQuery, type ArgumentOf } from '../../../ports/prepared-query.js';
 import type { AuthorizationRequest, ChipData } from '../../../ports/network.js';
 import type { IssuerCard } from './card-row.js';
 import type { IssuerKeys } from './issuer-keys.js';
@@ -23,6 +24,11 @@ function cardKeyRequest(keys: IssuerKeys, pan: string, emv: EmvProfile, chip: Ch
   };
 }
 
+/** The ATC high-water mark's conditional UPDATE: built and compiled once. */
+const advanceAtc = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string; atc: bigint; nowMs: bigint }>) =>
+  db.updateTable('issuer_cards').set({ atc_high_water: arg('atc'), updated_at_ms: arg('nowMs') }).where('id', '=', arg('cardId')).where('atc_high_water', '<', arg('atc')).returning('id'),
+);
+
 export type ChipVerdict = { readonly ok: true; readonly arpcFor: (responseCode: string) => Promise<{ arpc: Buffer; arc: Buffer }> } | { readonly ok: false };
 
 /**
@@ -39,13 +45,7 @@ export async function verifyChip(trx: Kysely<IssuerTables>, hsm: HsmPort, keys: 
   const verified = await hsm.verifyArqc({ ...keyRequest, data: chip.cdolData, arqc: chip.arqc, padding: emv.padding });
   if (!verified) return { ok: false };
   const atc = BigInt(chip.atc.readUInt16BE(0));
-  const advanced = await trx
-    .updateTable('issuer_cards')
-    .set({ atc_high_water: atc, updated_at_ms: nowMs })
-    .where('id', '=', card.id)
-    .where('atc_high_water', '<', atc)
-    .returning('id')
-    .executeTakeFirst();
+  const advanced = await advanceAtc.first(trx, { cardId: card.id, atc, nowMs });
   if (advanced === undefined) return { ok: false };
   return {
     ok: true,

@@ -18,12 +18,33 @@ export interface IssuerCard {
   readonly atcHighWater: bigint;
 }
 
+/** The columns a decision reads: not the PAN's ciphertext, shown digits, limits or timestamps. */
+export const cardColumns = [
+  'id',
+  'expiry',
+  'service_code',
+  'currency',
+  'status',
+  'pvki',
+  'pvv',
+  'pin_tries_used',
+  'balance_minor',
+  'atc_high_water',
+  'emv_psn',
+  'emv_master_key_option',
+  'emv_session_key',
+  'emv_padding',
+] as const satisfies readonly (keyof IssuerCardsTable)[];
+
+/** A card row as the simulator reads it to decide (`cardColumns`). */
+export type CardRow = Pick<Selectable<IssuerCardsTable>, (typeof cardColumns)[number]>;
+
 function corrupt(id: string, what: string): BastionError {
   return new BastionError('ISSUER_ERR_CORRUPT', `the stored card ${id} is not valid (${what}): the store was altered outside Bastion`, { cardId: id });
 }
 
 /** The card of a row; ISSUER_ERR_CORRUPT when a column holds what the simulator never writes. */
-export function cardFromRow(row: Selectable<IssuerCardsTable>): IssuerCard {
+export function cardFromRow(row: CardRow): IssuerCard {
   const { id } = row;
   if (!(cardStatuses as readonly string[]).includes(row.status)) throw corrupt(id, 'status');
   if (!/^[0-9]{4}$/.test(row.expiry) || !/^[0-9]{3}$/.test(row.service_code) || !/^[0-9]{3}$/.test(row.currency)) throw corrupt(id, 'card fields');
@@ -43,7 +64,7 @@ export function cardFromRow(row: Selectable<IssuerCardsTable>): IssuerCard {
   };
 }
 
-function emvOf(row: Selectable<IssuerCardsTable>): { emv?: EmvProfile } {
+function emvOf(row: CardRow): { emv?: EmvProfile } {
   if (row.emv_psn === null) return {};
   const option = row.emv_master_key_option;
   const sessionKey = row.emv_session_key;

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { isBastionError } from '../../../lib/errors/index.js';
 import type { HsmPort } from '../../../ports/hsm.js';
+import { PreparedQuery, type ArgumentOf } from '../../../ports/prepared-query.js';
 import type { NetworkPinData } from '../../../ports/network.js';
 import type { IssuerCard } from './card-row.js';
 import type { IssuerKeys } from './issuer-keys.js';
@@ -9,6 +10,19 @@ import type { IssuerTables } from './tables.js';
 /** Wrong PINs in a row that block the PIN (the usual issuer rule); the third wrong one blocks it. */
 export const PIN_TRIES_LIMIT = 3;
 const pinTriesLimit = BigInt(PIN_TRIES_LIMIT);
+
+/** The try counter's two conditional UPDATEs (the limit is a constant of the statement): built and compiled once. */
+const resetTries = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string; nowMs: bigint }>) =>
+  db.updateTable('issuer_cards').set({ pin_tries_used: 0n, updated_at_ms: arg('nowMs') }).where('id', '=', arg('cardId')).where('pin_tries_used', '<', pinTriesLimit).returning('id'),
+);
+const countTry = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string; nowMs: bigint }>) =>
+  db
+    .updateTable('issuer_cards')
+    .set({ pin_tries_used: sql<bigint>`pin_tries_used + 1`, updated_at_ms: arg('nowMs') })
+    .where('id', '=', arg('cardId'))
+    .where('pin_tries_used', '<', pinTriesLimit)
+    .returning('pin_tries_used'),
+);
 
 export type PinVerdict = 'right' | 'incorrect-pin' | 'pin-tries-exceeded';
 
@@ -25,22 +39,10 @@ export async function checkPin(trx: Kysely<IssuerTables>, hsm: HsmPort, keys: Is
   if (right) {
     // Nothing to start again: the card row read in this transaction counts no wrong tries.
     if (card.pinTriesUsed === 0n) return 'right';
-    const reset = await trx
-      .updateTable('issuer_cards')
-      .set({ pin_tries_used: 0n, updated_at_ms: nowMs })
-      .where('id', '=', card.id)
-      .where('pin_tries_used', '<', pinTriesLimit)
-      .returning('id')
-      .executeTakeFirst();
+    const reset = await resetTries.first(trx, { cardId: card.id, nowMs });
     return reset === undefined ? 'pin-tries-exceeded' : 'right';
   }
-  const counted = await trx
-    .updateTable('issuer_cards')
-    .set({ pin_tries_used: sql<bigint>`pin_tries_used + 1`, updated_at_ms: nowMs })
-    .where('id', '=', card.id)
-    .where('pin_tries_used', '<', pinTriesLimit)
-    .returning('pin_tries_used')
-    .executeTakeFirst();
+  const counted = await countTry.first(trx, { cardId: card.id, nowMs });
   return counted === undefined || counted.pin_tries_used >= pinTriesLimit ? 'pin-tries-exceeded' : 'incorrect-pin';
 }
 
