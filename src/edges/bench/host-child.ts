@@ -101,10 +101,21 @@ export async function sampleHost(metricsUrl: string): Promise<HostSample | undef
   }
 }
 
-/** Only what the host needs from the environment, plus `extra`. */
+/**
+ * What a host child inherits from this process's environment: what any process needs to run
+ * (`SYSTEMROOT`: on Windows a child without it can fail to load system libraries) and
+ * `BASTION_TIME_ZONE`, so that the host's business day is the one of the terminals this process
+ * simulates. Nothing else — a developer's `DATABASE_URL` or other `BASTION_*` settings can't leak in.
+ */
+const inheritedVariables = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT', 'BASTION_TIME_ZONE'] as const;
+
+/**
+ * A clean environment for a `bastion` child process: only `inheritedVariables`, plus `extra`.
+ * The benches and the serve / demo tests (`src/edges/cli/serve/test-host-process.ts`) share it.
+ */
 export function hostEnvironment(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const kept: NodeJS.ProcessEnv = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'BASTION_TIME_ZONE']) if (process.env[name] !== undefined) kept[name] = process.env[name];
+  for (const name of inheritedVariables) if (process.env[name] !== undefined) kept[name] = process.env[name];
   return { ...kept, ...extra };
 }
 

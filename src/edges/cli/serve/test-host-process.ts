@@ -15,13 +15,8 @@ export interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** A clean environment: only what the host needs, so a developer's DATABASE_URL cannot leak in. */
-export function hostEnvironment(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT'];
-  const environment: NodeJS.ProcessEnv = {};
-  for (const name of keep) if (process.env[name] !== undefined) environment[name] = process.env[name];
-  return { ...environment, ...extra };
-}
+/** A clean environment: only what the host needs, so a developer's DATABASE_URL cannot leak in (the benches' helper). */
+export { hostEnvironment } from '../../bench/host-child.js';
 
 export class HostProcess {
   stdout = '';
