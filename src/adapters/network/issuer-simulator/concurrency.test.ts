@@ -20,6 +20,7 @@ const tenSales: TestCardDefinition = {
 };
 const tenSalesByLimit: TestCardDefinition = { ...tenSales, profile: 'limit-for-ten', pan: '6212340000000142', balanceMinor: 1_000_000n, dailyLimitMinor: 10n * saleAmountMinor };
 const pinCard = testCard('pin-to-block');
+const chipCard = testCard('chip-no-pin');
 
 /**
  * Several hosts may share one PostgreSQL database: there the requests go through two simulators
@@ -33,7 +34,7 @@ describe.each(databases)('issuer simulator under concurrency on $name', (databas
   let otherStore: Store | undefined;
   let simulators: IssuerSimulator[];
   beforeEach(async () => {
-    fixture = await openIssuer(database, [tenSales, tenSalesByLimit, pinCard]);
+    fixture = await openIssuer(database, [tenSales, tenSalesByLimit, pinCard, chipCard]);
     simulators = [fixture.simulator];
     if (database.name === 'postgres') {
       otherStore = await secondStoreOn(fixture.store);
@@ -74,6 +75,21 @@ describe.each(databases)('issuer simulator under concurrency on $name', (databas
     expect(await balanceOf('funds-for-ten')).toBe(9n * saleAmountMinor);
     const rows = await fixture.store.db<IssuerTables>().selectFrom('issuer_authorizations').select('id').where('idempotency_key', '=', request.idempotencyKey).execute();
     expect(rows).toHaveLength(1);
+  });
+
+  it('20 concurrent copies of one chip request: one decision, identical answers with the ARPC, one debit, the ATC advanced once', async () => {
+    const before = await balanceOf('chip-no-pin');
+    const request = requestFor(chipCard, { amountMinor: saleAmountMinor });
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, index) => simulatorFor(index).authorize(request)));
+    const first = responses[0] as NetworkResponse;
+    expect(first.reason).toBe('approved');
+    expect(first.issuerAuthentication).toBeDefined();
+    for (const response of responses) expect(response).toEqual(first);
+    expect(await balanceOf('chip-no-pin')).toBe(before - saleAmountMinor);
+    const card = await fixture.store.db<IssuerTables>().selectFrom('issuer_cards').select('atc_high_water').where('profile', '=', 'chip-no-pin').executeTakeFirstOrThrow();
+    expect(card.atc_high_water).toBe(BigInt(request.chip?.atc.readUInt16BE(0) ?? -1));
+    const rows = await fixture.store.db<IssuerTables>().selectFrom('issuer_authorizations').select(['outcome']).where('idempotency_key', '=', request.idempotencyKey).execute();
+    expect(rows).toEqual([{ outcome: 'approved' }]);
   });
 
   it('10 concurrent wrong PINs count at most to the limit; the PIN ends blocked and the right PIN gets 75', async () => {

@@ -3,6 +3,7 @@ import { emvAtcDiversifier, emvCommonSessionKey, emvGenerateArpc, PinBlockCipher
 import { expectBastionRejection } from '../../../lib/errors/test-helpers.js';
 import type { AuthorizationRequest, NetworkResponse } from '../../../ports/network.js';
 import { databases } from '../../store/test-databases.js';
+import { IssuerSimulator } from './issuer-simulator.js';
 import { testCardTrack2, testOnlyIccMasterKey } from './card-side.js';
 import { PIN_TRIES_LIMIT } from './pin-check.js';
 import { testCard, testCards, type TestCardDefinition } from './seed-cards.js';
@@ -304,6 +305,36 @@ describe.each(databases)('issuer simulator on $name', (database) => {
       expect(first.reason).toBe('incorrect-pin');
       const row = await fixture.store.db<IssuerTables>().selectFrom('issuer_cards').select('pin_tries_used').where('profile', '=', 'chip-cvn10-style').executeTakeFirstOrThrow();
       expect(row.pin_tries_used).toBe(1n);
+    });
+
+    it('answers a retry with the first answer when deciding again would now decline or fail, and keeps nothing of that attempt', async () => {
+      const card = testCard('approve-chip-pin');
+      const db = fixture.store.db<IssuerTables>();
+      const cardState = () => db.selectFrom('issuer_cards').select(['balance_minor', 'spent_today_minor', 'atc_high_water', 'pin_tries_used', 'status']).where('profile', '=', card.profile).executeTakeFirstOrThrow();
+      const request = requestFor(card, { amountMinor: 1_200n, pinData: await pinUnderZpk(fixture, card, card.testPin) });
+      const first = await fixture.simulator.authorize(request);
+      expect(first.reason).toBe('approved');
+      const after = await cardState();
+      // Blocked since: a decision made now would decline 78.
+      await db.updateTable('issuer_cards').set({ status: 'blocked' }).where('profile', '=', card.profile).execute();
+      try {
+        expect(await fixture.simulator.authorize(request)).toEqual(first);
+      } finally {
+        await db.updateTable('issuer_cards').set({ status: 'active' }).where('profile', '=', card.profile).execute();
+      }
+      // An HSM that fails while deciding again: the retry still gets the first answer; a new key gets the failure.
+      const failing = new Proxy(fixture.hsm, {
+        get: (target, name) => {
+          if (name === 'verifyArqc') return () => Promise.reject(new Error('HSM unavailable'));
+          const value: unknown = Reflect.get(target, name);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const other = await IssuerSimulator.open({ store: fixture.store, hsm: failing, clock: fixture.clock.now });
+      expect(await other.authorize(request)).toEqual(first);
+      await expect(other.authorize(requestFor(card, { amountMinor: 1_200n, pinData: await pinUnderZpk(fixture, card, card.testPin) }))).rejects.toThrow('HSM unavailable');
+      expect(await cardState()).toEqual(after);
+      expect(await db.selectFrom('issuer_authorizations').select(['outcome']).where('idempotency_key', '=', request.idempotencyKey).execute()).toEqual([{ outcome: 'approved' }]);
     });
 
     it('refuses the same key for a different transaction (ISSUER_ERR_IDEMPOTENCY_CONFLICT)', async () => {

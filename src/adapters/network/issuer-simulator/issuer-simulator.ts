@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
+import { PreparedQuery, type ArgumentOf } from '../../../ports/prepared-query.js';
 import { BastionError } from '../../../lib/errors/index.js';
 import { LocalDateFormatter, TIME_ZONE_DEFAULT } from '../../../domain/terminals/index.js';
 import type { HsmPort, KeyUnderLmk } from '../../../ports/hsm.js';
 import { entryModeHasCryptogram, networkResponseCodes, type AdjustmentRequest, type AuthorizationRequest, type NetworkPort, type NetworkReason, type NetworkResponse } from '../../../ports/network.js';
 import type { Store } from '../../../ports/store.js';
 import { assertAdjustmentRequest, adjustmentFingerprint, claimAdjustment, decideAdjustment } from './adjustments.js';
-import { claimAuthorization, completeAuthorization, fingerprintOf, responseOf, type Decision } from './authorization-record.js';
+import { answerAuthorizationFromFirst, authorizationByIdempotencyKey, claimAuthorization, completeAuthorization, fingerprintOf, recordDecidedAuthorization, responseOf, type Decision } from './authorization-record.js';
 import { verifyChip, verifyStripe } from './card-authentication.js';
 import { CARD_AMOUNT_MINOR_MAX } from './card-definition.js';
-import { cardFromRow, type IssuerCard } from './card-row.js';
+import { cardColumns, cardFromRow, type IssuerCard } from './card-row.js';
 import { isExpired, statusDeclines } from './card-status.js';
 import { debitCard } from './debit.js';
 import { COMPLETION_TOLERANCE_PERCENT_DEFAULT, expireStaleHolds, HOLD_LIFETIME_MS_DEFAULT, placeHold, type HoldRules } from './holds.js';
@@ -32,14 +33,27 @@ export interface IssuerSimulatorOptions {
   readonly completionTolerancePercent?: bigint;
 }
 
+/** Thrown inside an authorization's transaction when another request holds its key: rolls back all it did. */
+class KeyHeldElsewhere extends Error {}
+
+/** The statements of every decision on a card: built and compiled once. */
+const cardByPanHash = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ panHash: Buffer }>) =>
+  db.selectFrom('issuer_cards').select(cardColumns).where('pan_hash', '=', arg('panHash')),
+);
+const availableBalance = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string }>) =>
+  db.selectFrom('issuer_cards').select(['balance_minor', 'held_minor']).where('id', '=', arg('cardId')),
+);
+
 /** The kinds the simulator answers; the rest of the port's kinds are declined 40 for now. */
 const answeredKinds: ReadonlySet<string> = new Set(['sale', 'balance-inquiry', 'pre-auth']);
 
 /**
  * The built-in issuer: the default NetworkPort. It keeps card accounts in its own tables, checks
  * PIN, CVV and ARQC through the HSM with its own keys, and moves money with conditional UPDATEs.
- * Each request is decided in one database transaction that begins by claiming its idempotency
- * key and ends by recording the decision, so a retry gets the first answer and money moves once.
+ * Each request is decided in one database transaction that records the decision under its
+ * idempotency key together with every effect of it, so a retry gets the first answer and money
+ * moves once: a sale, balance inquiry or refused kind inserts its decided row last, and a key
+ * already held rolls all of it back; a pre-auth and an adjustment claim their key first.
  *
  * The checks, in order (the first that fails answers; docs/network.md has the table):
  * kind handled → an enciphered track deciphers to this PAN and expiry → card known → not expired → status active → the card is genuine (chip ARQC, or
@@ -105,14 +119,35 @@ export class IssuerSimulator implements NetworkPort {
     const issuerReference = newIssuerReference();
     // Deciphered before the transaction (an HSM call holds no row); undefined is a bad track.
     const readable = await withClearTrack(this.hsm, this.keys.zek, request);
-    return this.store.transact<IssuerTables, NetworkResponse>(async (trx) => {
-      const nowMs = this.clock();
-      const claim = await claimAuthorization(trx, request, issuerReference, fingerprint, nowMs);
-      if (!claim.claimed) return claim.response;
-      const decision = readable === undefined && answeredKinds.has(request.kind) ? { reason: 'invalid-card' as const } : await this.decide(trx, readable ?? request, panHash, nowMs);
-      await completeAuthorization(trx, issuerReference, decision, nowMs);
-      return responseOf(issuerReference, decision);
-    });
+    const decideOn = (trx: Kysely<IssuerTables>, nowMs: bigint): Promise<Decision> | Decision =>
+      readable === undefined && answeredKinds.has(request.kind) ? { reason: 'invalid-card' } : this.decide(trx, readable ?? request, panHash, nowMs);
+    if (request.kind === 'pre-auth') {
+      // A pre-auth's hold is stored under its key too (a unique column): it claims the key before anything else.
+      return this.store.transact<IssuerTables, NetworkResponse>(async (trx) => {
+        const nowMs = this.clock();
+        const claim = await claimAuthorization(trx, request, issuerReference, fingerprint, nowMs);
+        if (!claim.claimed) return claim.response;
+        const decision = await decideOn(trx, nowMs);
+        await completeAuthorization(trx, issuerReference, decision, nowMs);
+        return responseOf(issuerReference, decision);
+      });
+    }
+    try {
+      return await this.store.transact<IssuerTables, NetworkResponse>(async (trx) => {
+        const nowMs = this.clock();
+        const decision = await decideOn(trx, nowMs);
+        // One insert of the decided row instead of a pending claim and its completion: still safe, because the row and every effect of the decision commit together or not at all — a key already held (a retry, a reversal's tombstone; on PostgreSQL after its transaction commits) rolls this one back below.
+        if (await recordDecidedAuthorization(trx, request, { issuerReference, fingerprint, kind: request.kind, entryMode: request.entryMode, nowMs }, decision)) return responseOf(issuerReference, decision);
+        throw new KeyHeldElsewhere();
+      });
+    } catch (error) {
+      // Nothing of this attempt was committed. The request that holds the key answers, as a claim
+      // made first would have found it — also when deciding again failed (a retry must get the first answer).
+      const first = await authorizationByIdempotencyKey(this.db, request.idempotencyKey).catch(() => undefined);
+      if (first !== undefined) return answerAuthorizationFromFirst(first, fingerprint).response;
+      if (error instanceof KeyHeldElsewhere) throw new BastionError('ISSUER_ERR_CORRUPT', 'an idempotency key is taken but its row is not there', { issuerReference });
+      throw error;
+    }
   }
 
   /**
@@ -136,7 +171,7 @@ export class IssuerSimulator implements NetworkPort {
 
   private async decide(trx: Kysely<IssuerTables>, request: AuthorizationRequest, panHash: Buffer, nowMs: bigint): Promise<Decision> {
     if (!answeredKinds.has(request.kind)) return { reason: 'function-not-supported' };
-    const row = await trx.selectFrom('issuer_cards').selectAll().where('pan_hash', '=', panHash).executeTakeFirst();
+    const row = await cardByPanHash.first(trx, { panHash });
     if (row === undefined) return { reason: 'invalid-card' };
     const card = cardFromRow(row);
     const today = this.days.localDate(nowMs);
@@ -169,7 +204,8 @@ export class IssuerSimulator implements NetworkPort {
     if (request.kind === 'balance-inquiry') {
       if (request.amountMinor !== 0n) return decline('invalid-amount');
       // The available balance: what active pre-authorisation holds promise is not available.
-      const now = await trx.selectFrom('issuer_cards').select(['balance_minor', 'held_minor']).where('id', '=', card.id).executeTakeFirstOrThrow();
+      const now = await availableBalance.first(trx, { cardId: card.id });
+      if (now === undefined) throw new BastionError('ISSUER_ERR_CORRUPT', 'a card read in this transaction is not there', { cardId: card.id });
       return { reason: 'approved', cardId: card.id, authorizationCode: newAuthorizationCode(), balanceMinor: now.balance_minor - now.held_minor, currency: card.currency };
     }
     if (request.amountMinor <= 0n || request.amountMinor > CARD_AMOUNT_MINOR_MAX) return decline('invalid-amount');
