@@ -2,13 +2,59 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { BastionError } from '../../../lib/errors/index.js';
 import { adjustmentKinds, type AdjustmentRequest } from '../../../ports/network.js';
-import { answerFromFirst, insertPendingRow, REVERSED_UNSEEN_KIND, type Claim, type Decision } from './authorization-record.js';
+import { PreparedQuery, type ArgumentOf } from '../../../ports/prepared-query.js';
+import { answerFromFirst, authorizationByIdempotencyKey, insertAuthorizationIfKeyFree, insertPendingRow, REVERSED_UNSEEN_KIND, type Claim, type Decision } from './authorization-record.js';
 import { decideHoldAdjustment, releaseHoldForReversal, type HoldRules } from './holds.js';
 import { newAuthorizationCode, newIssuerReference } from './ids.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from './request-checks.js';
 import type { IssuerAuthorizationsTable, IssuerTables } from './tables.js';
 
 type AuthorizationRow = Selectable<IssuerAuthorizationsTable>;
+
+type ById = { id: string };
+type ByIdAndAmount = { id: string; amountMinor: bigint };
+
+/** Every statement of a void, refund or reversal (but the hold ones, holds.ts): built and compiled once. */
+const cardPanHash = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string }>) => db.selectFrom('issuer_cards').select('pan_hash').where('id', '=', arg('cardId')));
+const giveBackWhole = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<ByIdAndAmount>) =>
+  db
+    .updateTable('issuer_authorizations')
+    .set({ returned_minor: sql<bigint>`returned_minor + cast(${arg('amountMinor')} as bigint)` })
+    .where('id', '=', arg('id'))
+    .where('returned_minor', '=', 0n)
+    .returning('id'),
+);
+const giveBackPart = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<ByIdAndAmount>) =>
+  db
+    .updateTable('issuer_authorizations')
+    .set({ returned_minor: sql<bigint>`returned_minor + cast(${arg('amountMinor')} as bigint)` })
+    .where('id', '=', arg('id'))
+    .where(sql<boolean>`returned_minor + cast(${arg('amountMinor')} as bigint) <= amount_minor`)
+    .returning('id'),
+);
+const undoAdjustment = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<ByIdAndAmount>) =>
+  db.updateTable('issuer_authorizations').set({ returned_minor: arg('amountMinor') }).where('id', '=', arg('id')).where('returned_minor', '=', 0n).returning('id'),
+);
+const giveRoomBack = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ idempotencyKey: string; amountMinor: bigint }>) =>
+  db
+    .updateTable('issuer_authorizations')
+    .set({ returned_minor: sql<bigint>`returned_minor - ${arg('amountMinor')}` })
+    .where('idempotency_key', '=', arg('idempotencyKey'))
+    .where('returned_minor', '>=', arg('amountMinor')),
+);
+const lockReturned = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<ById>) =>
+  db.updateTable('issuer_authorizations').set({ returned_minor: sql<bigint>`returned_minor` }).where('id', '=', arg('id')),
+);
+const returnedOf = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<ById>) => db.selectFrom('issuer_authorizations').select('returned_minor').where('id', '=', arg('id')));
+const returnAll = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<ByIdAndAmount>) =>
+  db.updateTable('issuer_authorizations').set({ returned_minor: arg('amountMinor') }).where('id', '=', arg('id')),
+);
+const moveCardBalance = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string; amountMinor: bigint; nowMs: bigint }>) =>
+  db
+    .updateTable('issuer_cards')
+    .set({ balance_minor: sql<bigint>`balance_minor + cast(${arg('amountMinor')} as bigint)`, updated_at_ms: arg('nowMs') })
+    .where('id', '=', arg('cardId')),
+);
 
 /**
  * Claims an adjustment's own key as `claimAuthorization` does: a retry finds the first decision;
@@ -58,11 +104,12 @@ const originalKindOf: Record<Exclude<AdjustmentRequest['kind'], 'reversal'>, str
  */
 export async function decideAdjustment(trx: Kysely<IssuerTables>, request: AdjustmentRequest, panHash: Buffer | undefined, nowMs: bigint, rules: HoldRules): Promise<Decision> {
   if (request.kind === 'reversal') return decideReversal(trx, request, nowMs);
-  const original = await trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.originalIdempotencyKey).executeTakeFirst();
+  const original = await authorizationByIdempotencyKey(trx, request.originalIdempotencyKey);
   if (original === undefined || original.outcome !== 'approved' || original.kind !== originalKindOf[request.kind] || original.card_id === null) return { reason: 'original-not-found' };
   const cardId = original.card_id;
   if (panHash !== undefined) {
-    const card = await trx.selectFrom('issuer_cards').select('pan_hash').where('id', '=', cardId).executeTakeFirstOrThrow();
+    const card = await cardPanHash.first(trx, { cardId });
+    if (card === undefined) throw new BastionError('ISSUER_ERR_CORRUPT', 'an authorization names a card that is not there', { cardId });
     if (!Buffer.from(card.pan_hash).equals(panHash)) return { reason: 'original-not-found' };
   }
   if (request.currency !== original.currency) return { reason: 'transaction-not-permitted', cardId };
@@ -86,37 +133,33 @@ export async function decideAdjustment(trx: Kysely<IssuerTables>, request: Adjus
  */
 async function decideReversal(trx: Kysely<IssuerTables>, request: AdjustmentRequest, nowMs: bigint): Promise<Decision> {
   const approved: Decision = { reason: 'approved', authorizationCode: newAuthorizationCode() };
-  const tombstone = await trx
-    .insertInto('issuer_authorizations')
-    .values({
-      id: newIssuerReference(),
-      idempotency_key: request.originalIdempotencyKey,
-      fingerprint: Buffer.alloc(32),
-      card_id: null,
-      kind: REVERSED_UNSEEN_KIND,
-      entry_mode: 'none',
-      amount_minor: request.amountMinor,
-      currency: request.currency,
-      retrieval_reference_number: request.acquirer.retrievalReferenceNumber,
-      system_trace_audit_number: request.acquirer.systemTraceAuditNumber,
-      terminal_id: request.acquirer.terminalId,
-      merchant_id: request.acquirer.merchantId,
-      outcome: 'declined',
-      reason: 'invalid-transaction',
-      response_code: '12',
-      authorization_code: null,
-      balance_minor: null,
-      arpc: null,
-      arc: null,
-      created_at_ms: nowMs,
-      decided_at_ms: nowMs,
-      original_key: request.idempotencyKey,
-    })
-    .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (tombstone !== undefined) return approved;
-  const original = await trx.selectFrom('issuer_authorizations').selectAll().where('idempotency_key', '=', request.originalIdempotencyKey).executeTakeFirstOrThrow();
+  const tombstone = await insertAuthorizationIfKeyFree(trx, {
+    id: newIssuerReference(),
+    idempotency_key: request.originalIdempotencyKey,
+    fingerprint: Buffer.alloc(32),
+    card_id: null,
+    kind: REVERSED_UNSEEN_KIND,
+    entry_mode: 'none',
+    amount_minor: request.amountMinor,
+    currency: request.currency,
+    retrieval_reference_number: request.acquirer.retrievalReferenceNumber,
+    system_trace_audit_number: request.acquirer.systemTraceAuditNumber,
+    terminal_id: request.acquirer.terminalId,
+    merchant_id: request.acquirer.merchantId,
+    outcome: 'declined',
+    reason: 'invalid-transaction',
+    response_code: '12',
+    authorization_code: null,
+    balance_minor: null,
+    arpc: null,
+    arc: null,
+    created_at_ms: nowMs,
+    decided_at_ms: nowMs,
+    original_key: request.idempotencyKey,
+  });
+  if (tombstone) return approved;
+  const original = await authorizationByIdempotencyKey(trx, request.originalIdempotencyKey);
+  if (original === undefined) throw new BastionError('ISSUER_ERR_CORRUPT', 'an idempotency key is taken but its row is not there', { argument: 'originalIdempotencyKey' });
   if (original.outcome !== 'approved' || original.card_id === null) return approved;
   const cardId = original.card_id;
   if (original.kind === 'pre-auth') {
@@ -130,14 +173,9 @@ async function decideReversal(trx: Kysely<IssuerTables>, request: AdjustmentRequ
   }
   if ((original.kind === 'void' || original.kind === 'refund' || original.kind === 'completion-void') && original.original_key !== null) {
     // Undo the adjustment once: mark it given back in full, then give the sale its room again.
-    const undone = await trx.updateTable('issuer_authorizations').set({ returned_minor: original.amount_minor }).where('id', '=', original.id).where('returned_minor', '=', 0n).returning('id').executeTakeFirst();
+    const undone = await undoAdjustment.first(trx, { id: original.id, amountMinor: original.amount_minor });
     if (undone === undefined) return { ...approved, cardId };
-    await trx
-      .updateTable('issuer_authorizations')
-      .set({ returned_minor: sql<bigint>`returned_minor - ${original.amount_minor}` })
-      .where('idempotency_key', '=', original.original_key)
-      .where('returned_minor', '>=', original.amount_minor)
-      .execute();
+    await giveRoomBack.run(trx, { idempotencyKey: original.original_key, amountMinor: original.amount_minor });
     await moveBalance(trx, cardId, -original.amount_minor, nowMs);
   }
   return { ...approved, cardId };
@@ -145,10 +183,8 @@ async function decideReversal(trx: Kysely<IssuerTables>, request: AdjustmentRequ
 
 /** Gives back `amountMinor` of `original`: all of it and only once (`whole`), or within what is left (`part`). */
 async function giveBack(trx: Kysely<IssuerTables>, original: AuthorizationRow, amountMinor: bigint, how: 'whole' | 'part'): Promise<boolean> {
-  const amount = sql<bigint>`cast(${amountMinor} as bigint)`;
-  let update = trx.updateTable('issuer_authorizations').set({ returned_minor: sql<bigint>`returned_minor + ${amount}` }).where('id', '=', original.id);
-  update = how === 'whole' ? update.where('returned_minor', '=', 0n) : update.where(sql<boolean>`returned_minor + ${amount} <= amount_minor`);
-  return (await update.returning('id').executeTakeFirst()) !== undefined;
+  const giveBackQuery = how === 'whole' ? giveBackWhole : giveBackPart;
+  return (await giveBackQuery.first(trx, { id: original.id, amountMinor })) !== undefined;
 }
 
 /**
@@ -157,19 +193,16 @@ async function giveBack(trx: Kysely<IssuerTables>, original: AuthorizationRow, a
  * the amount read next cannot change before it is taken.
  */
 async function takeRemaining(trx: Kysely<IssuerTables>, original: AuthorizationRow): Promise<bigint> {
-  await trx.updateTable('issuer_authorizations').set({ returned_minor: sql<bigint>`returned_minor` }).where('id', '=', original.id).execute();
-  const now = await trx.selectFrom('issuer_authorizations').select('returned_minor').where('id', '=', original.id).executeTakeFirstOrThrow();
+  await lockReturned.run(trx, { id: original.id });
+  const now = await returnedOf.first(trx, { id: original.id });
+  if (now === undefined) throw new BastionError('ISSUER_ERR_CORRUPT', 'an authorization read in this transaction is not there', { issuerReference: original.id });
   const remaining = original.amount_minor - now.returned_minor;
   if (remaining <= 0n) return 0n;
-  await trx.updateTable('issuer_authorizations').set({ returned_minor: original.amount_minor }).where('id', '=', original.id).execute();
+  await returnAll.run(trx, { id: original.id, amountMinor: original.amount_minor });
   return remaining;
 }
 
 /** Credits (positive) or debits (negative) the card; a debit that would overdraw is allowed to fail the check constraint. */
 async function moveBalance(trx: Kysely<IssuerTables>, cardId: string, amountMinor: bigint, nowMs: bigint): Promise<void> {
-  await trx
-    .updateTable('issuer_cards')
-    .set({ balance_minor: sql<bigint>`balance_minor + cast(${amountMinor} as bigint)`, updated_at_ms: nowMs })
-    .where('id', '=', cardId)
-    .execute();
+  await moveCardBalance.run(trx, { cardId, amountMinor, nowMs });
 }

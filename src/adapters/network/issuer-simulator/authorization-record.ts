@@ -151,6 +151,11 @@ export function authorizationByIdempotencyKey(db: Kysely<IssuerTables>, idempote
   return authorizationByKey.first(db, { idempotencyKey });
 }
 
+/** Inserts `row` if its idempotency key is free: true when inserted (a reversal's tombstone, adjustments.ts). */
+export async function insertAuthorizationIfKeyFree(trx: Kysely<IssuerTables>, row: NewAuthorization): Promise<boolean> {
+  return (await insertAuthorization.first(trx, row)) !== undefined;
+}
+
 /**
  * Inserts the pending row under `request.idempotencyKey` if the key is free; otherwise returns
  * the row that holds it (on PostgreSQL after waiting for its transaction to commit).
