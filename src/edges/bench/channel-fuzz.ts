@@ -10,7 +10,7 @@ import { simulatorCodec } from '../terminal-simulator/messages.js';
 import { prepareBenchFleet } from './bench-fleet.js';
 import { FrameMutator, fuzzFrameKinds, SeededRandom, type FuzzFrame, type FuzzFrameKind } from './frame-mutator.js';
 import { freshPostgresSchema } from './host-bench.js';
-import { HostChild, hostEnvironment, sampleHost } from './host-child.js';
+import { HostChild, benchHostEnvironment, sampleHost } from './host-child.js';
 import { runLoad, type LoadResult } from './load-run.js';
 import { LoadTerminal } from './load-terminal.js';
 
@@ -216,7 +216,7 @@ export async function runChannelFuzz(options: ChannelFuzzOptions): Promise<Chann
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffff_ffff) throw new BastionError('BENCH_ERR_ARGUMENT', 'the seed must be a whole number from 0 to 4294967295', { argument: 'seed' });
   const dataDir = mkdtempSync(join(tmpdir(), 'bastion-fuzz-'));
   const database = options.databaseUrl === undefined ? undefined : await freshPostgresSchema(options.databaseUrl);
-  const environment = hostEnvironment({ BASTION_DATA_DIR: dataDir, ...(database === undefined ? {} : { DATABASE_URL: database.url }) });
+  const environment = benchHostEnvironment({ BASTION_DATA_DIR: dataDir, ...(database === undefined ? {} : { DATABASE_URL: database.url }) });
   let host: HostChild | undefined;
   try {
     const fleet = await prepareBenchFleet(options.io, environment, dataDir, options.honestTerminals);

@@ -5,7 +5,7 @@ import { BastionError } from '../../lib/errors/index.js';
 import type { CliIo } from '../cli/io.js';
 import { prepareBenchFleet } from './bench-fleet.js';
 import { benchMachine, benchRatios, measureBenchFloor, type BenchFloor, type BenchMachine } from './floor.js';
-import { HostChild, hostEnvironment, sampleHost, type HostSample } from './host-child.js';
+import { HostChild, benchHostEnvironment, sampleHost, type HostSample } from './host-child.js';
 import { LoadTerminal } from './load-terminal.js';
 import { runLoad, type LoadProgress, type LoadResult } from './load-run.js';
 
@@ -51,7 +51,7 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
   if (options.nodes > 1 && options.databaseUrl === undefined) throw new BastionError('BENCH_ERR_ARGUMENT', 'more than one host node needs PostgreSQL (DATABASE_URL): SQLite is one process', { argument: 'nodes' });
   const dataDir = mkdtempSync(join(tmpdir(), 'bastion-bench-'));
   const database = options.databaseUrl === undefined ? undefined : await freshPostgresSchema(options.databaseUrl);
-  const environment = hostEnvironment({ BASTION_DATA_DIR: dataDir, ...(database === undefined ? {} : { DATABASE_URL: database.url }) });
+  const environment = benchHostEnvironment({ BASTION_DATA_DIR: dataDir, ...(database === undefined ? {} : { DATABASE_URL: database.url }) });
   const hosts: HostChild[] = [];
   try {
     // Before anything else runs, on the same disk or database as the host's store.

@@ -119,6 +119,23 @@ export function hostEnvironment(extra: Readonly<Record<string, string>>): NodeJS
   return { ...kept, ...extra };
 }
 
+/**
+ * The host's tuning variables (docs/operations.md): a bench passes the operator's choice through to
+ * the hosts it starts, so `BASTION_PG_POOL_SIZE=20 bastion bench host` measures a host with that
+ * pool. Tests use `hostEnvironment` alone, so a developer's settings can't change what they test.
+ */
+export const hostTuningVariables = ['BASTION_SQLITE_SYNCHRONOUS', 'BASTION_PG_POOL_SIZE', 'BASTION_HSM_THREADS'] as const;
+
+/** `hostEnvironment` plus the host tuning variables set in this process's environment. */
+export function benchHostEnvironment(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const tuning: Record<string, string> = {};
+  for (const name of hostTuningVariables) {
+    const value = process.env[name];
+    if (value !== undefined) tuning[name] = value;
+  }
+  return hostEnvironment({ ...tuning, ...extra });
+}
+
 function keepTail(text: string): string {
   return text.length > OUTPUT_KEPT_CHARS_MAX ? text.slice(-OUTPUT_KEPT_CHARS_MAX) : text;
 }
