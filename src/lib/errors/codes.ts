@@ -110,6 +110,7 @@ export const errorCodes = {
   HSM_ERR_LMK_DEV_REFUSED: 'the sealed LMK is the development LMK and the host was not started with --dev',
   HSM_ERR_PASSPHRASE: 'the LMK passphrase is missing, too short, differs from its confirmation, or does not open the sealed LMK',
   HSM_ERR_CEREMONY: 'the key ceremony was refused: a custodian entered twice, a component was malformed or repeated, or input ended early',
+  HSM_ERR_UNAVAILABLE: 'the HSM did not answer: the worker thread running the operation stopped, or the HSM was closed',
 
   // Card data protection (PAN vault)
   CARDDATA_ERR_PAN: 'a PAN is not 12 to 19 decimal digits',
