@@ -21,6 +21,7 @@ const tenSales: TestCardDefinition = {
 const tenSalesByLimit: TestCardDefinition = { ...tenSales, profile: 'limit-for-ten', pan: '6212340000000142', balanceMinor: 1_000_000n, dailyLimitMinor: 10n * saleAmountMinor };
 const pinCard = testCard('pin-to-block');
 const chipCard = testCard('chip-no-pin');
+const chipPinCard = testCard('approve-chip-pin');
 
 /**
  * Several hosts may share one PostgreSQL database: there the requests go through two simulators
@@ -34,7 +35,7 @@ describe.each(databases)('issuer simulator under concurrency on $name', (databas
   let otherStore: Store | undefined;
   let simulators: IssuerSimulator[];
   beforeEach(async () => {
-    fixture = await openIssuer(database, [tenSales, tenSalesByLimit, pinCard, chipCard]);
+    fixture = await openIssuer(database, [tenSales, tenSalesByLimit, pinCard, chipCard, chipPinCard]);
     simulators = [fixture.simulator];
     if (database.name === 'postgres') {
       otherStore = await secondStoreOn(fixture.store);
@@ -90,6 +91,29 @@ describe.each(databases)('issuer simulator under concurrency on $name', (databas
     expect(card.atc_high_water).toBe(BigInt(request.chip?.atc.readUInt16BE(0) ?? -1));
     const rows = await fixture.store.db<IssuerTables>().selectFrom('issuer_authorizations').select(['outcome']).where('idempotency_key', '=', request.idempotencyKey).execute();
     expect(rows).toEqual([{ outcome: 'approved' }]);
+  });
+
+  it('one cryptogram sent 20 times at once under 20 keys: one approved with its ARPC, 19 declined 34 without one, one debit', async () => {
+    const before = await balanceOf('chip-no-pin');
+    const request = requestFor(chipCard, { amountMinor: saleAmountMinor });
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, index) => simulatorFor(index).authorize({ ...request, idempotencyKey: `${request.idempotencyKey}:${index}` })));
+    const approved = responses.filter((response) => response.reason === 'approved');
+    expect(approved).toHaveLength(1);
+    expect(approved[0]?.issuerAuthentication).toBeDefined();
+    const replays = responses.filter((response) => response.reason === 'cryptogram-failure');
+    expect(replays).toHaveLength(19);
+    for (const replay of replays) expect(replay.issuerAuthentication).toBeUndefined();
+    expect(await balanceOf('chip-no-pin')).toBe(before - saleAmountMinor);
+  });
+
+  it('one cryptogram with a wrong PIN sent 10 times at once under 10 keys: one wrong PIN counted, the replays declined 34 and counting none', async () => {
+    const wrongPin = await pinUnderZpk(fixture, chipPinCard, '1357');
+    const request = requestFor(chipPinCard, { pinData: wrongPin });
+    const responses = await Promise.all(Array.from({ length: 10 }, (_, index) => simulatorFor(index).authorize({ ...request, idempotencyKey: `${request.idempotencyKey}:${index}` })));
+    expect(responses.filter((response) => response.reason === 'incorrect-pin')).toHaveLength(1);
+    expect(responses.filter((response) => response.reason === 'cryptogram-failure')).toHaveLength(9);
+    const row = await fixture.store.db<IssuerTables>().selectFrom('issuer_cards').select(['pin_tries_used', 'atc_high_water']).where('profile', '=', chipPinCard.profile).executeTakeFirstOrThrow();
+    expect(row).toEqual({ pin_tries_used: 1n, atc_high_water: BigInt(request.chip?.atc.readUInt16BE(0) ?? -1) });
   });
 
   it('10 concurrent wrong PINs count at most to the limit; the PIN ends blocked and the right PIN gets 75', async () => {
