@@ -65,7 +65,6 @@ export class LoadTerminal {
   #batchNumber = '000001';
   #waiting: ((body: Buffer | Error) => void) | undefined;
   #turn: Promise<void> = Promise.resolve();
-  readonly #splitter = new FrameSplitter({ frameBytesMax: REPLY_FRAME_BYTES_MAX });
 
   constructor(
     readonly spec: LoadTerminalSpec,
@@ -93,27 +92,42 @@ export class LoadTerminal {
       socket.once('connect', () => { resolve(); });
       socket.once('error', reject);
     });
+    // Each connection has its own framing, and only the current connection speaks to the request
+    // waiting: a replaced connection's events come late (its 'close' a loop turn after destroy,
+    // when the next request is already waiting on the new one), and taken for that request's they
+    // failed it — a sign-in the host had answered, and committed, counted as never answered, so
+    // the terminal kept its old keys and MACed on with them until the host locked it.
+    const splitter = new FrameSplitter({ frameBytesMax: REPLY_FRAME_BYTES_MAX });
+    const current = (): boolean => this.#socket === socket;
     socket.on('data', (chunk: Buffer) => {
+      if (!current()) return;
       let frames: Buffer[];
       try {
-        frames = this.#splitter.push(chunk);
+        frames = splitter.push(chunk);
       } catch (error) {
         this.#deliver(error instanceof Error ? error : new Error('frame'));
         return;
       }
       for (const frame of frames) this.#deliver(frame);
     });
-    socket.on('error', () => { this.#deliver(new Error(NO_ANSWER_CLOSED)); });
+    socket.on('error', () => {
+      if (current()) this.#deliver(new Error(NO_ANSWER_CLOSED));
+    });
     socket.on('close', () => {
-      if (this.#socket === socket) this.#socket = undefined;
+      if (!current()) return;
+      this.#socket = undefined;
       this.#deliver(new Error(NO_ANSWER_CLOSED));
     });
     this.#socket = socket;
   }
 
+  /** Drops the connection; a request still waiting on it is answered `closed` now, not by the socket's late event. */
   close(): void {
-    this.#socket?.destroy();
+    const socket = this.#socket;
+    if (socket === undefined) return;
     this.#socket = undefined;
+    socket.destroy();
+    this.#deliver(new Error(NO_ANSWER_CLOSED));
   }
 
   /** 0800 sign-in: the working keys, each checked against its KCV. */
