@@ -45,7 +45,7 @@ import {
 /** The most worker threads one WorkerHsm runs. */
 export const workerHsmThreadsMax = 64;
 /** How long `close()` lets a worker wipe its keys and end before it is terminated. */
-const closeWaitMs = 2000;
+const closeWaitMs = 5000;
 /** A worker that dies before it is ready is replaced after this delay, doubled at each failure in a row… */
 const respawnDelayMinMs = 50;
 /** …up to this. */
@@ -174,8 +174,9 @@ export class WorkerHsm implements HsmPort {
     const data: HsmWorkerData = { protocol: hsmWorkerProtocol, lmk, ...(this.#cacheEntriesMax === undefined ? {} : { cacheEntriesMax: this.#cacheEntriesMax }) };
     let worker: Worker;
     try {
-      // The worker needs no environment (this process's may hold the LMK passphrase).
-      worker = new Worker(this.#workerUrl, { workerData: data, transferList: transfer, env: {} });
+      // The worker needs no environment (this process's may hold the LMK passphrase), nor this
+      // process's node flags (a loader, --input-type or a profiler's flags are not for it).
+      worker = new Worker(this.#workerUrl, { workerData: data, transferList: transfer, env: {}, execArgv: [] });
     } catch (error) {
       const failure = unavailable(`an HSM worker could not be started: ${error instanceof Error ? error.message : 'unknown failure'}`, { slot: slot.index });
       slot.started = Promise.reject(failure);
