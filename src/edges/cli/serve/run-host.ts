@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadLmk } from '../../../adapters/hsm/lmk-file.js';
-import { SoftwareHsm } from '../../../adapters/hsm/software-hsm.js';
+import { hsmThreadsFromEnvironment, openHsm, type ClosableHsm } from '../../../adapters/hsm/hsm-threads.js';
 import { createLogger, type Logger } from '../../../adapters/log/index.js';
 import { toHex } from '../../../lib/crypto/index.js';
 import type { Store } from '../../../ports/store.js';
@@ -65,6 +65,7 @@ export async function runHost(options: RunHostOptions): Promise<void> {
   const location = configuredStoreLocation(environment);
   // Checked before anything is opened.
   const timeZone = timeZoneFromEnvironment(environment);
+  const hsmThreads = hsmThreadsFromEnvironment(environment);
 
   mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
   const logPath = logFilePath(dataDir);
@@ -82,7 +83,7 @@ export async function runHost(options: RunHostOptions): Promise<void> {
   flushTimer.unref();
   const logger: Logger = createLogger({ level: settings.logLevel, name: 'bastion', destination });
   try {
-    await serveWithLogger({ ...options, dataDir, location: describeLocation(location), logPath, logger, timeZone });
+    await serveWithLogger({ ...options, dataDir, location: describeLocation(location), logPath, logger, timeZone, hsmThreads });
   } catch (error) {
     logger.error({ code: (error as { code?: unknown }).code ?? 'internal' }, 'the host stopped on an error');
     throw error;
@@ -99,13 +100,16 @@ interface ServeContext extends RunHostOptions {
   readonly logPath: string;
   readonly logger: Logger;
   readonly timeZone: string;
+  /** BASTION_HSM_THREADS: 0 runs the HSM in this event loop, n ≥ 1 in n worker threads. */
+  readonly hsmThreads: number;
 }
 
 async function serveWithLogger(context: ServeContext): Promise<void> {
-  const { io, environment, settings, logger, dataDir } = context;
+  const { io, environment, settings, logger, dataDir, hsmThreads } = context;
   const passphrase = environment[lmkPassphraseVariable];
   const lmk = await loadLmk({ dataDir, passphrase: passphrase === '' ? undefined : passphrase, allowDev: context.allowDev });
   let store: Store | undefined;
+  let hsm: ClosableHsm | undefined;
   try {
     const lmkKcv = toHex(lmk.kcv);
     if (lmk.development) {
@@ -122,7 +126,8 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     const opened = await openConfiguredStore(environment);
     store = opened.store;
     logger.info({ store: context.location, migrationsApplied: opened.applied.length }, 'store open');
-    const hsm = new SoftwareHsm(lmk);
+    hsm = await openHsm(lmk, hsmThreads);
+    logger.info({ hsmThreads }, 'HSM ready');
     const metrics = new HostMetrics();
     const replyLogger = logger.child({ area: 'host' });
     const host = await assembleHost({
@@ -188,6 +193,8 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
       await host.channel.stop();
     }
   } finally {
+    // The HSM's workers wipe their keys and end before the LMK they were sent is destroyed here.
+    await hsm?.close();
     lmk.destroy();
     if (store !== undefined) {
       await store.close();
