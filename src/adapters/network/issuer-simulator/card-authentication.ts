@@ -25,19 +25,29 @@ function cardKeyRequest(keys: IssuerKeys, pan: string, emv: EmvProfile, chip: Ch
 }
 
 /** The ATC high-water mark's conditional UPDATE: built and compiled once. */
-const advanceAtc = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string; atc: bigint; nowMs: bigint }>) =>
+const advanceAtcQuery = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string; atc: bigint; nowMs: bigint }>) =>
   db.updateTable('issuer_cards').set({ atc_high_water: arg('atc'), updated_at_ms: arg('nowMs') }).where('id', '=', arg('cardId')).where('atc_high_water', '<', arg('atc')).returning('id'),
 );
 
-export type ChipVerdict = { readonly ok: true; readonly arpcFor: (responseCode: string) => Promise<{ arpc: Buffer; arc: Buffer }> } | { readonly ok: false };
+/**
+ * Makes `atc` the card's high-water mark if it is above it: one conditional UPDATE, so of two
+ * copies of a cryptogram that race only one gets true.
+ */
+export async function advanceAtc(trx: Kysely<IssuerTables>, cardId: string, atc: bigint, nowMs: bigint): Promise<boolean> {
+  return (await advanceAtcQuery.first(trx, { cardId, atc, nowMs })) !== undefined;
+}
+
+export type ChipVerdict = { readonly ok: true; readonly atc: bigint; readonly arpcFor: (responseCode: string) => Promise<{ arpc: Buffer; arc: Buffer }> } | { readonly ok: false };
 
 /**
  * The chip's cryptogram: the card must have a chip and this PSN, the ARQC must verify under the
- * card's key (through the HSM), and its ATC must be above every ATC seen before — one conditional
- * UPDATE moves the high-water mark, so a replayed cryptogram fails even when two copies race.
+ * card's key (through the HSM), and its ATC must be above every ATC seen before (the card row as
+ * read in this transaction). The caller then makes that ATC the high-water mark with a conditional
+ * UPDATE before anything else is written or answered (`advanceAtc`, or a sale's debit that does
+ * both), so a replayed cryptogram fails even when two copies race.
  * On success the caller gets a way to answer the card with an ARPC for the final response code.
  */
-export async function verifyChip(trx: Kysely<IssuerTables>, hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, request: AuthorizationRequest, nowMs: bigint): Promise<ChipVerdict> {
+export async function verifyChip(hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, request: AuthorizationRequest): Promise<ChipVerdict> {
   const chip = request.chip;
   const emv = card.emv;
   if (chip === undefined || emv === undefined || chip.panSequenceNumber !== emv.psn) return { ok: false };
@@ -45,10 +55,10 @@ export async function verifyChip(trx: Kysely<IssuerTables>, hsm: HsmPort, keys: 
   const verified = await hsm.verifyArqc({ ...keyRequest, data: chip.cdolData, arqc: chip.arqc, padding: emv.padding });
   if (!verified) return { ok: false };
   const atc = BigInt(chip.atc.readUInt16BE(0));
-  const advanced = await advanceAtc.first(trx, { cardId: card.id, atc, nowMs });
-  if (advanced === undefined) return { ok: false };
+  if (atc <= card.atcHighWater) return { ok: false };
   return {
     ok: true,
+    atc,
     arpcFor: async (responseCode) => {
       // The ARC is the response code as two ASCII characters ('00' → 30 30), as tag 8A carries it.
       const arc = Buffer.from(responseCode, 'latin1');

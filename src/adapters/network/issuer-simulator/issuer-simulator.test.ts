@@ -8,7 +8,7 @@ import { testCardTrack2, testOnlyIccMasterKey } from './card-side.js';
 import { PIN_TRIES_LIMIT } from './pin-check.js';
 import { testCard, testCards, type TestCardDefinition } from './seed-cards.js';
 import type { IssuerTables } from './tables.js';
-import { openIssuer, pinUnderZpk, requestFor, TEST_NOW_MS, type IssuerFixture } from './test-issuer.js';
+import { openIssuer, pinUnderZpk, requestFor, TEST_NOW_MS, type IssuerFixture, type RequestOptions } from './test-issuer.js';
 
 /** The ARPC a card expects for `arc`, computed on the card side with the crypto library. */
 function expectedArpc(card: TestCardDefinition, request: AuthorizationRequest, arc: string): Buffer {
@@ -93,6 +93,33 @@ describe.each(databases)('issuer simulator on $name', (database) => {
       // The same card data under a new idempotency key: a copy of the first transaction.
       const replay = await fixture.simulator.authorize({ ...first, idempotencyKey: `${first.idempotencyKey}:again` });
       expect(declined(replay)).toBe('declined cryptogram-failure 34');
+    });
+
+    it('uses up the cryptogram of every answer it gives a genuine chip card: declines (51, 55, 13 after a PIN try reset, 57) and a balance inquiry', async () => {
+      const card = testCard('insufficient-funds');
+      const db = fixture.store.db<IssuerTables>();
+      const cardState = () => db.selectFrom('issuer_cards').select(['balance_minor', 'atc_high_water', 'pin_tries_used']).where('profile', '=', card.profile).executeTakeFirstOrThrow();
+      const rightPin = await pinUnderZpk(fixture, card, card.testPin);
+      const cases: [RequestOptions, string, bigint][] = [
+        [{ amountMinor: 1_001n, pinData: rightPin }, 'declined insufficient-funds 51', 0n],
+        [{ amountMinor: 100n, pinData: await pinUnderZpk(fixture, card, '8642') }, 'declined incorrect-pin 55', 1n],
+        [{ amountMinor: 0n, pinData: rightPin }, 'declined invalid-amount 13', 0n],
+        [{ amountMinor: 100n, pinData: rightPin, currency: '840' }, 'declined transaction-not-permitted 57', 0n],
+        [{ kind: 'balance-inquiry', pinData: rightPin }, 'approved approved 00', 0n],
+      ];
+      const balanceBefore = (await cardState()).balance_minor;
+      for (const [options, answer, triesAfter] of cases) {
+        const request = requestFor(card, options);
+        const response = await fixture.simulator.authorize(request);
+        expect(declined(response)).toBe(answer);
+        expect(response.issuerAuthentication).toBeDefined();
+        expect(await cardState()).toEqual({ balance_minor: balanceBefore, atc_high_water: BigInt(request.chip?.atc.readUInt16BE(0) ?? -1), pin_tries_used: triesAfter });
+        // The same cryptogram under a new key: a replay, which writes nothing (no PIN try either).
+        const replay = await fixture.simulator.authorize({ ...request, idempotencyKey: `${request.idempotencyKey}:again` });
+        expect(declined(replay)).toBe('declined cryptogram-failure 34');
+        expect(replay.issuerAuthentication).toBeUndefined();
+        expect((await cardState()).pin_tries_used).toBe(triesAfter);
+      }
     });
 
     it('approves a chip sale without a PIN', async () => {

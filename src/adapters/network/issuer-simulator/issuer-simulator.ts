@@ -7,7 +7,7 @@ import { entryModeHasCryptogram, networkResponseCodes, type AdjustmentRequest, t
 import type { Store } from '../../../ports/store.js';
 import { assertAdjustmentRequest, adjustmentFingerprint, claimAdjustment, decideAdjustment } from './adjustments.js';
 import { answerAuthorizationFromFirst, authorizationByIdempotencyKey, claimAuthorization, completeAuthorization, fingerprintOf, recordDecidedAuthorization, responseOf, type Decision } from './authorization-record.js';
-import { verifyChip, verifyStripe } from './card-authentication.js';
+import { advanceAtc, verifyChip, verifyStripe } from './card-authentication.js';
 import { CARD_AMOUNT_MINOR_MAX } from './card-definition.js';
 import { cardColumns, cardFromRow, type IssuerCard } from './card-row.js';
 import { isExpired, statusDeclines } from './card-status.js';
@@ -181,37 +181,61 @@ export class IssuerSimulator implements NetworkPort {
 
     // Is the card genuine? Only then does anything about it count, PIN tries included.
     let answerChip: ((responseCode: string) => Promise<{ arpc: Buffer; arc: Buffer }>) | undefined;
+    let atc: bigint | undefined;
     if (entryModeHasCryptogram(request.entryMode)) {
-      const chip = await verifyChip(trx, this.hsm, this.keys, card, request, nowMs);
+      const chip = await verifyChip(this.hsm, this.keys, card, request);
       if (!chip.ok) return decline('cryptogram-failure');
       answerChip = chip.arpcFor;
+      atc = chip.atc;
     } else if (!(await verifyStripe(this.hsm, this.keys, card, request))) {
       return decline('cvv-failure');
     }
+    const decided = await this.decideForGenuineCard(trx, card, request, today, nowMs, atc);
+    // A cryptogram found replayed only now (a copy raced it) is answered as one found at once: without an ARPC.
+    if (answerChip === undefined || decided.reason === 'cryptogram-failure') return decided;
     // From here every answer to a chip card carries an ARPC, so the card can trust it.
-    const decided = await this.decideForGenuineCard(trx, card, request, today, nowMs);
-    if (answerChip === undefined) return decided;
     return { ...decided, ...(await answerChip(networkResponseCodes[decided.reason])) };
   }
 
-  private async decideForGenuineCard(trx: Kysely<IssuerTables>, card: IssuerCard, request: AuthorizationRequest, today: string, nowMs: bigint): Promise<Decision> {
+  /**
+   * The decision once the card is genuine. A chip card's verified `atc` becomes its high-water
+   * mark before anything else is written or answered (`takeAtc`; a sale's debit takes it in the
+   * same UPDATE): if a copy of the cryptogram got there first, the answer is 34 and nothing of this
+   * request is written, no PIN try included.
+   */
+  private async decideForGenuineCard(trx: Kysely<IssuerTables>, card: IssuerCard, request: AuthorizationRequest, today: string, nowMs: bigint, atc: bigint | undefined): Promise<Decision> {
     const decline = (reason: NetworkReason): Decision => ({ reason, cardId: card.id });
+    const replayed = decline('cryptogram-failure');
+    let atcToTake = atc;
+    const takeAtc = async (): Promise<boolean> => {
+      if (atcToTake === undefined) return true;
+      const taking = atcToTake;
+      atcToTake = undefined;
+      return advanceAtc(trx, card.id, taking, nowMs);
+    };
+    const answer = async (decision: Decision): Promise<Decision> => ((await takeAtc()) ? decision : replayed);
     if (request.pinData !== undefined) {
-      const pin = await checkPin(trx, this.hsm, this.keys, card, request.pan, request.pinData, nowMs);
-      if (pin !== 'right') return decline(pin);
+      const pin = await checkPin(trx, this.hsm, this.keys, card, request.pan, request.pinData, nowMs, takeAtc);
+      if (pin === 'refused-before-write') return replayed;
+      if (pin !== 'right') return answer(decline(pin));
     }
-    if (request.currency !== card.currency) return decline('transaction-not-permitted');
+    if (request.currency !== card.currency) return answer(decline('transaction-not-permitted'));
     if (request.kind === 'balance-inquiry') {
-      if (request.amountMinor !== 0n) return decline('invalid-amount');
+      if (request.amountMinor !== 0n) return answer(decline('invalid-amount'));
+      if (!(await takeAtc())) return replayed;
       // The available balance: what active pre-authorisation holds promise is not available.
       const now = await availableBalance.first(trx, { cardId: card.id });
       if (now === undefined) throw new BastionError('ISSUER_ERR_CORRUPT', 'a card read in this transaction is not there', { cardId: card.id });
       return { reason: 'approved', cardId: card.id, authorizationCode: newAuthorizationCode(), balanceMinor: now.balance_minor - now.held_minor, currency: card.currency };
     }
-    if (request.amountMinor <= 0n || request.amountMinor > CARD_AMOUNT_MINOR_MAX) return decline('invalid-amount');
-    if (request.kind === 'pre-auth') return placeHold(trx, { cardId: card.id, preauthKey: request.idempotencyKey, amountMinor: request.amountMinor, currency: card.currency, nowMs, rules: this.holdRules });
-    const debit = await debitCard(trx, card.id, request.amountMinor, today, nowMs);
-    if (!debit.ok) return decline(debit.reason);
+    if (request.amountMinor <= 0n || request.amountMinor > CARD_AMOUNT_MINOR_MAX) return answer(decline('invalid-amount'));
+    if (request.kind === 'pre-auth') {
+      if (!(await takeAtc())) return replayed;
+      return placeHold(trx, { cardId: card.id, preauthKey: request.idempotencyKey, amountMinor: request.amountMinor, currency: card.currency, nowMs, rules: this.holdRules });
+    }
+    const debit = await debitCard(trx, card.id, request.amountMinor, today, nowMs, atcToTake);
+    atcToTake = undefined;
+    if (!debit.ok) return debit.reason === 'atc-replayed' ? replayed : decline(debit.reason);
     return { reason: 'approved', cardId: card.id, authorizationCode: newAuthorizationCode() };
   }
 }

@@ -31,17 +31,30 @@ export type PinVerdict = 'right' | 'incorrect-pin' | 'pin-tries-exceeded';
  * Every change to the try counter is one conditional UPDATE, so concurrent attempts can't get
  * past the limit: a wrong PIN counts one try, and the try that reaches the limit blocks the PIN;
  * a right PIN starts the count again only while the PIN is not blocked, so a blocked PIN stays
- * blocked whatever comes next.
+ * blocked whatever comes next. `beforeWrite` runs before the counter is written (a chip card's ATC
+ * is taken there, so a replayed cryptogram counts no try); when it answers false, nothing is
+ * written and the verdict is `refused-before-write`.
  */
-export async function checkPin(trx: Kysely<IssuerTables>, hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, pan: string, pinData: NetworkPinData, nowMs: bigint): Promise<PinVerdict> {
+export async function checkPin(
+  trx: Kysely<IssuerTables>,
+  hsm: HsmPort,
+  keys: IssuerKeys,
+  card: IssuerCard,
+  pan: string,
+  pinData: NetworkPinData,
+  nowMs: bigint,
+  beforeWrite: () => Promise<boolean> = () => Promise.resolve(true),
+): Promise<PinVerdict | 'refused-before-write'> {
   if (card.pinTriesUsed >= pinTriesLimit) return 'pin-tries-exceeded';
   const right = await pinMatches(hsm, keys, card, pan, pinData);
   if (right) {
     // Nothing to start again: the card row read in this transaction counts no wrong tries.
     if (card.pinTriesUsed === 0n) return 'right';
+    if (!(await beforeWrite())) return 'refused-before-write';
     const reset = await resetTries.first(trx, { cardId: card.id, nowMs });
     return reset === undefined ? 'pin-tries-exceeded' : 'right';
   }
+  if (!(await beforeWrite())) return 'refused-before-write';
   const counted = await countTry.first(trx, { cardId: card.id, nowMs });
   return counted === undefined || counted.pin_tries_used >= pinTriesLimit ? 'pin-tries-exceeded' : 'incorrect-pin';
 }
