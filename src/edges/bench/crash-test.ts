@@ -188,7 +188,7 @@ async function runRound(cluster: Cluster, terminals: readonly LoadTerminal[], bo
     durationMs: LOAD_DURATION_MS_MAX,
     stop: stopped,
     amountOf: plan.amountOf,
-    onOutcome: async (terminal, outcome) => {
+    onOutcome: (terminal, outcome) => {
       counts.sent++;
       book.salesSent++;
       const { terminalId } = terminal.spec;
@@ -201,9 +201,10 @@ async function runRound(cluster: Cluster, terminals: readonly LoadTerminal[], bo
       } else {
         counts.declined++;
         book.declines.push({ terminalId, trace: outcome.trace, amountMinor: outcome.amountMinor, responseCode: outcome.responseCode, round: plan.round });
-        if (SIGN_IN_AGAIN_CODES.has(outcome.responseCode)) await signInAgain(terminal, book);
       }
     },
+    // After 77 or A0 the load loop signs the terminal in again, once, through the book.
+    signInAgain: (terminal) => signInAgain(terminal, book),
   });
   await new Promise((resolve) => setTimeout(resolve, plan.killAfterMs));
   // Kill first, then stop the loops in the same turn: sales in flight on a killed node go unanswered.

@@ -12,6 +12,12 @@ export interface LoadRunOptions {
   readonly amountOf?: (n: number) => bigint;
   /** Stops the run early when it resolves (the crash test's kill). */
   readonly stop?: Promise<void>;
+  /**
+   * How a terminal answered 77 or A0 signs in again before its next sale (the crash test keeps
+   * count of sign-ins still owed). Default: `terminal.signIn()`, a failure ignored (the next sale
+   * is answered 77 or A0 again, and it tries again).
+   */
+  readonly signInAgain?: (terminal: LoadTerminal) => Promise<void>;
 }
 
 export interface LoadProgress {
@@ -54,6 +60,7 @@ export async function runLoad(terminals: readonly LoadTerminal[], options: LoadR
   const endsAt = startedAt + options.durationMs;
   const stopped = stopFlag(options.stop);
   const amountOf = options.amountOf ?? ((n: number): bigint => BigInt(100 + ((n * 7919) % 9900)));
+  const signInAgain = options.signInAgain ?? (async (terminal: LoadTerminal): Promise<void> => { await terminal.signIn().catch(() => undefined); });
   const ticker = setInterval(() => {
     options.onProgress?.({ elapsedSeconds: (performance.now() - startedAt) / 1000, sent, approved, approvedLastSecond: approved - approvedAtLastTick });
     approvedAtLastTick = approved;
@@ -79,7 +86,7 @@ export async function runLoad(terminals: readonly LoadTerminal[], options: LoadR
       // 77: the host's business day turned (or the batch moved); A0: the host holds other working
       // keys (a sign-in whose reply a crash cut off). A real terminal signs in again, and does not
       // go on MACing with keys the host will count as failures until it locks the terminal.
-      if (SIGN_IN_AGAIN.has(outcome.responseCode)) await terminal.signIn().catch(() => undefined);
+      if (SIGN_IN_AGAIN.has(outcome.responseCode)) await signInAgain(terminal);
     }
   };
   try {
