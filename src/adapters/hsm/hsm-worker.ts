@@ -10,7 +10,8 @@ import {
   toWire,
   wipeBytes,
   workerLmkAad,
-  type HsmCloseRequest,
+  type HsmParentMessage,
+  type HsmReply,
   type HsmRequest,
   type HsmWorkerData,
   type HsmWorkerMessage,
@@ -18,7 +19,8 @@ import {
 
 /**
  * The entry of one worker thread of the worker HSM (`worker-hsm.ts`): a SoftwareHsm over its own
- * copy of the LMK, answering the operations its parent posts, one at a time, in order. Nothing
+ * copy of the LMK, answering the batches of operations its parent posts, in order, one reply
+ * message per batch. Nothing
  * here logs; errors go back to the caller as they are (coded, without key material).
  */
 
@@ -45,12 +47,8 @@ function openLmk(data: HsmWorkerData): LocalMasterKey {
   }
 }
 
-function post(port: MessagePort, message: HsmWorkerMessage, temporaries: Uint8Array[] = []): void {
-  try {
-    port.postMessage(message);
-  } finally {
-    for (const copy of temporaries) copy.fill(0);
-  }
+function post(port: MessagePort, message: HsmWorkerMessage): void {
+  port.postMessage(message);
 }
 
 function serve(port: MessagePort, data: HsmWorkerData): void {
@@ -66,36 +64,43 @@ function serve(port: MessagePort, data: HsmWorkerData): void {
     return;
   }
 
-  const answer = (id: number, method: string, value: unknown): void => {
-    const temporaries: Uint8Array[] = [];
-    try {
-      post(port, { kind: 'reply', id, value: toWire(value, temporaries) }, temporaries);
-    } catch (error) {
-      post(port, { kind: 'error', id, error: encodeError(error) });
-    } finally {
-      // The one result with clear key material: once cloned into the message, the worker's copy goes.
-      if (method === 'exportKeyAsComponents') wipeBytes(value);
-    }
-  };
-
-  const handle = async (request: HsmRequest): Promise<void> => {
+  /** One request's reply. What must be wiped once the reply is sent goes to `wipeAfter`. */
+  const run = async (request: HsmRequest, temporaries: Uint8Array[], wipeAfter: unknown[]): Promise<HsmReply> => {
     const { id, method, args } = request;
-    if (!isHsmMethod(method) || !Array.isArray(args)) {
-      post(port, { kind: 'error', id, error: encodeError(new BastionError('HSM_ERR_UNAVAILABLE', 'the HSM worker was sent an unknown operation')) });
-      return;
-    }
+    if (!isHsmMethod(method) || !Array.isArray(args)) return { id, error: encodeError(new BastionError('HSM_ERR_UNAVAILABLE', 'the HSM worker was sent an unknown operation')) };
     const received = fromWire(args) as unknown[];
+    // Clear components, once combined, are of no further use here.
+    if (method === 'importKeyFromComponents') wipeAfter.push(received);
     try {
-      answer(id, method, await (hsm[method].bind(hsm) as (...operands: unknown[]) => Promise<unknown>)(...received));
+      const value = await (hsm[method].bind(hsm) as (...operands: unknown[]) => Promise<unknown>)(...received);
+      // The one result with clear key material: the worker's copy goes once it is cloned into the reply.
+      if (method === 'exportKeyAsComponents') wipeAfter.push(value);
+      return { id, value: toWire(value, temporaries) };
     } catch (error) {
-      post(port, { kind: 'error', id, error: encodeError(error) });
-    } finally {
-      // Clear components, once combined, are of no further use here.
-      if (method === 'importKeyFromComponents') wipeBytes(received);
+      return { id, error: encodeError(error) };
     }
   };
 
-  port.on('message', (message: HsmRequest | HsmCloseRequest) => {
+  /** A batch, in order, answered in one message. */
+  const runBatch = async (batch: readonly HsmRequest[]): Promise<void> => {
+    const temporaries: Uint8Array[] = [];
+    const wipeAfter: unknown[] = [];
+    try {
+      const replies = await Promise.all(batch.map((request) => run(request, temporaries, wipeAfter)));
+      try {
+        port.postMessage(replies);
+      } catch (error) {
+        // A reply that could not be cloned: every call of the batch is told, rather than left waiting.
+        const failure = encodeError(error);
+        port.postMessage(batch.map(({ id }): HsmReply => ({ id, error: failure })));
+      }
+    } finally {
+      for (const copy of temporaries) copy.fill(0);
+      for (const value of wipeAfter) wipeBytes(value);
+    }
+  };
+
+  port.on('message', (message: HsmParentMessage) => {
     if ('close' in message) {
       // An orderly stop: wipe the cached clear keys and the LMK, then let the thread end.
       hsm.forgetCachedKeys();
@@ -103,7 +108,7 @@ function serve(port: MessagePort, data: HsmWorkerData): void {
       port.close();
       return;
     }
-    void handle(message);
+    void runBatch(message);
   });
 
   post(port, { kind: 'ready', lmkKcv: new Uint8Array(lmk.kcv) });

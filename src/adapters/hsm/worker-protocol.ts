@@ -86,13 +86,23 @@ export type WireError =
   | { readonly bastion: true; readonly code: ErrorCode; readonly message: string; readonly details: ErrorDetails }
   | { readonly bastion: false; readonly name: string; readonly message: string };
 
+/** The answer to one request: its value, or its error. */
+export type HsmReply = { readonly id: number; readonly value: unknown } | { readonly id: number; readonly error: WireError };
+
+/**
+ * What the parent sends a worker: a batch of requests (every call made in one turn of the host's
+ * event loop, so that a busy host pays the cost of a message once per turn, not once per call), or
+ * the request to close.
+ */
+export type HsmParentMessage = readonly HsmRequest[] | HsmCloseRequest;
+
+/** What a worker sends its parent: the replies to one batch, in one message, or news of its start. */
 export type HsmWorkerMessage =
+  | readonly HsmReply[]
   /** The worker holds the LMK (its check value, to compare) and takes requests. */
   | { readonly kind: 'ready'; readonly lmkKcv: Uint8Array }
   /** The worker could not start (the LMK did not open); it exits next. */
-  | { readonly kind: 'failed'; readonly error: WireError }
-  | { readonly kind: 'reply'; readonly id: number; readonly value: unknown }
-  | { readonly kind: 'error'; readonly id: number; readonly error: WireError };
+  | { readonly kind: 'failed'; readonly error: WireError };
 
 function isCompact(bytes: Uint8Array): boolean {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
