@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { definedColumns, placeholders, PreparedQuery, type ArgumentOf } from '../../../ports/prepared-query.js';
 import type { AdjustmentRequest } from '../../../ports/network.js';
 import type { Decision } from './authorization-record.js';
 import { newAuthorizationCode, newIssuerReference } from './ids.js';
@@ -12,6 +13,61 @@ type HoldRow = Selectable<IssuerHoldsTable>;
  * (a completion after that is declined and the hold is gone). Configurable per simulator.
  */
 export const HOLD_LIFETIME_MS_DEFAULT = 30n * 24n * 60n * 60n * 1000n;
+
+type CardAmount = { cardId: string; amountMinor: bigint; nowMs: bigint };
+
+/** Every statement of a hold but the sweep's look-up: built and compiled once. */
+const raiseHeld = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<CardAmount>) =>
+  db
+    .updateTable('issuer_cards')
+    .set({ held_minor: sql<bigint>`held_minor + cast(${arg('amountMinor')} as bigint)`, updated_at_ms: arg('nowMs') })
+    .where('id', '=', arg('cardId'))
+    .where(sql<boolean>`balance_minor - held_minor >= cast(${arg('amountMinor')} as bigint)`)
+    .returning('id'),
+);
+const insertHold = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<Insertable<IssuerHoldsTable>>, row: Insertable<IssuerHoldsTable>) => db.insertInto('issuer_holds').values(placeholders(row, arg)), definedColumns);
+const endActiveHold = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ id: string; status: string; endedByKey: string; nowMs: bigint }>) =>
+  db
+    .updateTable('issuer_holds')
+    .set({ status: arg('status'), ended_by_key: arg('endedByKey'), updated_at_ms: arg('nowMs') })
+    .where('id', '=', arg('id'))
+    .where('status', '=', 'active')
+    .where('expires_at_ms', '>', arg('nowMs'))
+    .returning('id'),
+);
+const expireHold = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ id: string; nowMs: bigint }>) =>
+  db
+    .updateTable('issuer_holds')
+    .set({ status: 'expired', updated_at_ms: arg('nowMs') })
+    .where('id', '=', arg('id'))
+    .where('status', '=', 'active')
+    .where('expires_at_ms', '<=', arg('nowMs'))
+    .returning('id'),
+);
+const lowerHeldQuery = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<CardAmount>) =>
+  db
+    .updateTable('issuer_cards')
+    .set({ held_minor: sql<bigint>`held_minor - cast(${arg('amountMinor')} as bigint)`, updated_at_ms: arg('nowMs') })
+    .where('id', '=', arg('cardId')),
+);
+const holdByPreauthKey = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ preauthKey: string }>) => db.selectFrom('issuer_holds').selectAll().where('preauth_key', '=', arg('preauthKey')));
+const debitCompletion = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<CardAmount>) =>
+  db
+    .updateTable('issuer_cards')
+    .set({ balance_minor: sql<bigint>`balance_minor - cast(${arg('amountMinor')} as bigint)`, updated_at_ms: arg('nowMs') })
+    .where('id', '=', arg('cardId'))
+    .where(sql<boolean>`balance_minor - held_minor >= cast(${arg('amountMinor')} as bigint)`)
+    .returning('id'),
+);
+const standAgain = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ id: string; nowMs: bigint }>) =>
+  db.updateTable('issuer_holds').set({ status: 'active', ended_by_key: null, updated_at_ms: arg('nowMs') }).where('id', '=', arg('id')),
+);
+const restoreHeld = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ cardId: string; amountMinor: bigint }>) =>
+  db
+    .updateTable('issuer_cards')
+    .set({ held_minor: sql<bigint>`held_minor + cast(${arg('amountMinor')} as bigint)` })
+    .where('id', '=', arg('cardId')),
+);
 
 /** A completion may exceed the held amount by this many percent (UnionPay: up to 115%). */
 export const COMPLETION_TOLERANCE_PERCENT_DEFAULT = 15n;
@@ -35,30 +91,20 @@ export function completionLimitMinor(heldMinor: bigint, tolerancePercent: bigint
  * concurrent sales and pre-auths can never promise more than the card holds.
  */
 export async function placeHold(trx: Kysely<IssuerTables>, options: { readonly cardId: string; readonly preauthKey: string; readonly amountMinor: bigint; readonly currency: string; readonly nowMs: bigint; readonly rules: HoldRules }): Promise<Decision> {
-  const amount = sql<bigint>`cast(${options.amountMinor} as bigint)`;
-  const held = await trx
-    .updateTable('issuer_cards')
-    .set({ held_minor: sql<bigint>`held_minor + ${amount}`, updated_at_ms: options.nowMs })
-    .where('id', '=', options.cardId)
-    .where(sql<boolean>`balance_minor - held_minor >= ${amount}`)
-    .returning('id')
-    .executeTakeFirst();
+  const held = await raiseHeld.first(trx, { cardId: options.cardId, amountMinor: options.amountMinor, nowMs: options.nowMs });
   if (held === undefined) return { reason: 'insufficient-funds', cardId: options.cardId };
-  await trx
-    .insertInto('issuer_holds')
-    .values({
-      id: newIssuerReference(),
-      preauth_key: options.preauthKey,
-      card_id: options.cardId,
-      amount_minor: options.amountMinor,
-      currency: options.currency,
-      status: 'active',
-      expires_at_ms: options.nowMs + options.rules.holdLifetimeMs,
-      ended_by_key: null,
-      created_at_ms: options.nowMs,
-      updated_at_ms: options.nowMs,
-    })
-    .execute();
+  await insertHold.run(trx, {
+    id: newIssuerReference(),
+    preauth_key: options.preauthKey,
+    card_id: options.cardId,
+    amount_minor: options.amountMinor,
+    currency: options.currency,
+    status: 'active',
+    expires_at_ms: options.nowMs + options.rules.holdLifetimeMs,
+    ended_by_key: null,
+    created_at_ms: options.nowMs,
+    updated_at_ms: options.nowMs,
+  });
   return { reason: 'approved', cardId: options.cardId, authorizationCode: newAuthorizationCode() };
 }
 
@@ -68,14 +114,7 @@ export async function placeHold(trx: Kysely<IssuerTables>, options: { readonly c
  * found active but past its expiry is expired here instead (lazily) and `ended` is false.
  */
 async function endHold(trx: Kysely<IssuerTables>, hold: HoldRow, status: 'released' | 'completed', endedByKey: string, nowMs: bigint): Promise<boolean> {
-  const ended = await trx
-    .updateTable('issuer_holds')
-    .set({ status, ended_by_key: endedByKey, updated_at_ms: nowMs })
-    .where('id', '=', hold.id)
-    .where('status', '=', 'active')
-    .where('expires_at_ms', '>', nowMs)
-    .returning('id')
-    .executeTakeFirst();
+  const ended = await endActiveHold.first(trx, { id: hold.id, status, endedByKey, nowMs });
   if (ended === undefined) {
     await expireOne(trx, hold, nowMs);
     return false;
@@ -85,25 +124,14 @@ async function endHold(trx: Kysely<IssuerTables>, hold: HoldRow, status: 'releas
 }
 
 async function expireOne(trx: Kysely<IssuerTables>, hold: HoldRow, nowMs: bigint): Promise<boolean> {
-  const expired = await trx
-    .updateTable('issuer_holds')
-    .set({ status: 'expired', updated_at_ms: nowMs })
-    .where('id', '=', hold.id)
-    .where('status', '=', 'active')
-    .where('expires_at_ms', '<=', nowMs)
-    .returning('id')
-    .executeTakeFirst();
+  const expired = await expireHold.first(trx, { id: hold.id, nowMs });
   if (expired === undefined) return false;
   await lowerHeld(trx, hold, nowMs);
   return true;
 }
 
 async function lowerHeld(trx: Kysely<IssuerTables>, hold: HoldRow, nowMs: bigint): Promise<void> {
-  await trx
-    .updateTable('issuer_cards')
-    .set({ held_minor: sql<bigint>`held_minor - cast(${hold.amount_minor} as bigint)`, updated_at_ms: nowMs })
-    .where('id', '=', hold.card_id)
-    .execute();
+  await lowerHeldQuery.run(trx, { cardId: hold.card_id, amountMinor: hold.amount_minor, nowMs });
 }
 
 /** Ends every hold whose expiry has passed, at most EXPIRE_HOLDS_BATCH_MAX; returns how many. */
@@ -116,7 +144,7 @@ export async function expireStaleHolds(trx: Kysely<IssuerTables>, nowMs: bigint)
 
 /** The hold a pre-authorisation placed, found by the pre-auth's key. */
 async function holdOf(trx: Kysely<IssuerTables>, preauthKey: string): Promise<HoldRow | undefined> {
-  return trx.selectFrom('issuer_holds').selectAll().where('preauth_key', '=', preauthKey).executeTakeFirst();
+  return holdByPreauthKey.first(trx, { preauthKey });
 }
 
 /**
@@ -139,18 +167,11 @@ export async function decideHoldAdjustment(trx: Kysely<IssuerTables>, request: A
   if (request.amountMinor <= 0n || request.amountMinor > completionLimitMinor(hold.amount_minor, rules.completionTolerancePercent)) return decline('invalid-amount');
   if (!(await endHold(trx, hold, 'completed', request.idempotencyKey, nowMs))) return decline('invalid-transaction');
   // The hold is released in the same statement as the debit; the excess over it must be available.
-  const amount = sql<bigint>`cast(${request.amountMinor} as bigint)`;
-  const debited = await trx
-    .updateTable('issuer_cards')
-    .set({ balance_minor: sql<bigint>`balance_minor - ${amount}`, updated_at_ms: nowMs })
-    .where('id', '=', hold.card_id)
-    .where(sql<boolean>`balance_minor - held_minor >= ${amount}`)
-    .returning('id')
-    .executeTakeFirst();
+  const debited = await debitCompletion.first(trx, { cardId: hold.card_id, amountMinor: request.amountMinor, nowMs });
   if (debited === undefined) {
     // Not covered: the hold stands again (this transaction holds its row), and the answer is 51.
-    await trx.updateTable('issuer_holds').set({ status: 'active', ended_by_key: null, updated_at_ms: nowMs }).where('id', '=', hold.id).execute();
-    await trx.updateTable('issuer_cards').set({ held_minor: sql<bigint>`held_minor + cast(${hold.amount_minor} as bigint)` }).where('id', '=', hold.card_id).execute();
+    await standAgain.run(trx, { id: hold.id, nowMs });
+    await restoreHeld.run(trx, { cardId: hold.card_id, amountMinor: hold.amount_minor });
     return decline('insufficient-funds');
   }
   return { reason: 'approved', cardId: hold.card_id, authorizationCode: newAuthorizationCode() };
