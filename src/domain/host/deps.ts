@@ -8,6 +8,7 @@ import type { LedgerService } from '../ledger/index.js';
 import type { MerchantService } from '../merchants/index.js';
 import type { SettlementService } from '../settlement/index.js';
 import type { TerminalService } from '../terminals/index.js';
+import type { UnknownTerminalRefusalSink } from './refusal-event.js';
 
 /** The most a single sale may be, unless configured: 1,000,000.00 in a 2-decimal currency. */
 export const SALE_AMOUNT_MAX_MINOR_DEFAULT = 100_000_000n;
@@ -47,12 +48,16 @@ export interface HostDependencies {
   readonly logger?: HostLogger;
   /** CAPKs and AIDs for the parameter download (60.3 370–372, 380–382); without it those requests are answered 12. */
   readonly emvParams?: EmvParamService;
+  /** Per request, from `HostRequest.unknownTerminalRefusals`: the pipeline sets it. */
+  readonly unknownTerminalRefusals?: UnknownTerminalRefusalSink;
 }
 
 /** What the host needs of a request: the bytes as received and their decoding. */
 export interface HostRequest {
   readonly message: Buffer;
   readonly unpacked: import('../../lib/iso8583/index.js').IsoMessage<import('../../lib/iso8583/index.js').UnionPayPosSpec>;
+  /** Where a refusal of an unknown terminal goes instead of an audit row of its own (the channel coalesces them). */
+  readonly unknownTerminalRefusals?: UnknownTerminalRefusalSink;
 }
 
 /** The ISO 8583 reply (MTI onward), or undefined for no reply. */

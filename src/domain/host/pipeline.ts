@@ -54,7 +54,8 @@ export class HostPipeline {
     try {
       const route = routeOf(message);
       if (route === undefined) return { reply: packPlain(replyFor(message, refusalCodes['unsupported-message'])), failed: false };
-      return { reply: await route.handle(this.deps, message, request.message), failed: false };
+      const deps = request.unknownTerminalRefusals === undefined ? this.deps : { ...this.deps, unknownTerminalRefusals: request.unknownTerminalRefusals };
+      return { reply: await route.handle(deps, message, request.message), failed: false };
     } catch (error) {
       const code = error instanceof BastionError ? error.code : 'HOST_ERR_INTERNAL';
       this.deps.logger?.error({ code, mti: message.mti }, 'the host pipeline failed on a request; answered 96');

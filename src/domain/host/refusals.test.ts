@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { testCard } from '../../adapters/network/issuer-simulator/index.js';
+import { IssuerSimulator, testCard } from '../../adapters/network/issuer-simulator/index.js';
 import { databases } from '../../adapters/store/test-databases.js';
+import { IsoMessage, unionPayPosSpec } from '../../lib/iso8583/index.js';
+import { readAuditTail } from '../audit/index.js';
+import { PanVault } from '../card-data/index.js';
+import { HostPipeline } from './pipeline.js';
+import type { TerminalRefusalEvent } from './refusal-event.js';
 import { hostResponseCodes } from './response-codes.js';
 import type { HostTables } from './tables.js';
 import { codec, MERCHANT_ID, useHost } from './test-host.js';
@@ -41,6 +46,67 @@ describe.each(databases)('host refusals over real TCP on $name', (database) => {
     }
     expect(await rowCount()).toBe(0);
     expect((await host.fixture.ledger.verifyLedger()).entriesChecked).toBe(0);
+  });
+});
+
+/**
+ * Where the pipeline records a refusal: a request may bring a sink for refusals of unknown
+ * terminals (the channel's, which coalesces them per source address); every other security
+ * refusal is an audit row of its own whatever the request brings.
+ */
+describe.each(databases)('refusal events on $name', (database) => {
+  const host = useHost(database, { signIn: false });
+
+  async function pipelineOnTheFixture(): Promise<HostPipeline> {
+    const { store, hsm, clock, terminals, merchants, ledger, audit, settlement, emvParams } = host.fixture;
+    const network = await IssuerSimulator.open({ store, hsm, clock: clock.now });
+    const panVault = await PanVault.open({ store, hsm, clock: clock.now });
+    return new HostPipeline({ store, hsm, network, zonePinKey: network.zonePinKey(), zoneDataKey: network.zoneDataKey(), terminals, merchants, ledger, panVault, audit, settlement, emvParams, clock: clock.now });
+  }
+
+  function signIn(terminalId: string, trace: string): IsoMessage<typeof unionPayPosSpec> {
+    return new IsoMessage(unionPayPosSpec, '0800', { 11: trace, 41: terminalId, 42: MERCHANT_ID, 60: { typeCode: '00', batchNumber: '000001', networkCode: '004' } });
+  }
+
+  async function refusedRows(): Promise<number> {
+    return (await readAuditTail(host.fixture.store, 1000)).filter((row) => row.action === 'terminal.refused').length;
+  }
+
+  it('hands the refusal of an unknown terminal to the request\'s sink instead of the audit log, and still answers 97', async () => {
+    const pipeline = await pipelineOnTheFixture();
+    const reported: TerminalRefusalEvent[] = [];
+    const before = await refusedRows();
+    for (const [trace, terminalId] of [['000001', 'X0000001'], ['000002', 'X0000002']] as const) {
+      const unpacked = signIn(terminalId, trace);
+      const answer = await pipeline.respond({ message: codec.pack(unpacked), unpacked, unknownTerminalRefusals: (refusal) => void reported.push(refusal) });
+      expect(codec.unpack(answer?.reply ?? Buffer.alloc(0)).get(39)).toBe('97');
+    }
+    expect(reported).toEqual([
+      { terminalId: 'X0000001', reason: 'unknown-terminal', responseCode: '97', mti: '0800' },
+      { terminalId: 'X0000002', reason: 'unknown-terminal', responseCode: '97', mti: '0800' },
+    ]);
+    expect(await refusedRows()).toBe(before);
+    // Without a sink (the host alone, or a channel that reports nothing), each is a row as before.
+    const unpacked = signIn('X0000003', '000003');
+    expect(codec.unpack((await pipeline.handle({ message: codec.pack(unpacked), unpacked })) ?? Buffer.alloc(0)).get(39)).toBe('97');
+    expect(await refusedRows()).toBe(before + 1);
+  });
+
+  it('records the refusals of a known terminal (locked) one row each, even with a sink for unknown ones', async () => {
+    const pipeline = await pipelineOnTheFixture();
+    await host.fixture.terminals.lock({ terminalId: '10000002' }, 'reported stolen');
+    const reported: TerminalRefusalEvent[] = [];
+    const before = await refusedRows();
+    for (const trace of ['000001', '000002', '000003']) {
+      const unpacked = signIn('10000002', trace);
+      const answer = await pipeline.respond({ message: codec.pack(unpacked), unpacked, unknownTerminalRefusals: (refusal) => void reported.push(refusal) });
+      expect(codec.unpack(answer?.reply ?? Buffer.alloc(0)).get(39)).toBe('58');
+    }
+    expect(reported).toEqual([]);
+    const rows = (await readAuditTail(host.fixture.store, 3)).filter((row) => row.action === 'terminal.refused');
+    expect(rows).toHaveLength(3);
+    expect(await refusedRows()).toBe(before + 3);
+    for (const row of rows) expect(JSON.parse(row.details)).toEqual({ reason: 'terminal-locked', responseCode: '58', mti: '0800' });
   });
 });
 
