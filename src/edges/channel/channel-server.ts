@@ -19,11 +19,15 @@ export interface ChannelServerOptions {
   readonly limits?: Partial<ChannelLimits>;
   /** TLS, and mutual TLS with a client CA; plain TCP without. */
   readonly tls?: ChannelTlsOptions;
-  /** Receives malformed-frame events; the host writes them to the audit log (`channelSecurityAuditEvent`). */
+  /**
+   * Receives malformed-frame events, and the unknown terminals the handler reports
+   * (`ChannelRequest.reportSecurityEvent`, offered only with this sink); the host writes them to
+   * the audit log (`channelSecurityAuditEvent`).
+   */
   readonly securityEvents?: ChannelSecurityEventSink;
   /**
-   * Per source address, only the first malformed-frame event goes to `securityEvents` at once;
-   * later ones are counted and given to `summaries` once per interval (see
+   * Per source address and kind, only the first event goes to `securityEvents` at once; later
+   * ones are counted and given to `summaries` once per interval (see
    * `security-event-coalescer.ts`). Without it every event is passed on.
    */
   readonly securityEventCoalescing?: SecurityEventCoalescing;

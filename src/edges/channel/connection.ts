@@ -17,7 +17,7 @@ import type { ChannelCounters } from './counters.js';
 import { formatErrorReply, readableMti } from './format-error.js';
 import type { ChannelConnectionInfo, ChannelHandler, ChannelResponse } from './handler.js';
 import type { ChannelLimits } from './limits.js';
-import type { ChannelSecurityEvent, ChannelSecurityEventSink } from './security-event.js';
+import type { ChannelRequestSecurityEvent, ChannelSecurityEvent, ChannelSecurityEventSink } from './security-event.js';
 import type { SecurityEventCoalescer } from './security-event-coalescer.js';
 
 /** What every connection of one server shares. */
@@ -217,6 +217,14 @@ export class ChannelConnection {
     this.#end();
   }
 
+  /**
+   * A handler's report about one of this connection's requests (`ChannelRequest.reportSecurityEvent`),
+   * copied field by field so that nothing else a handler might attach travels on.
+   */
+  readonly #reportRequestEvent = (event: ChannelRequestSecurityEvent): void => {
+    this.#report({ kind: event.kind, atMs: this.#context.nowMs(), connection: this.info, terminalId: event.terminalId, mti: event.mti, responseCode: event.responseCode });
+  };
+
   /** Reports the event; false when a coalescer only counted it (its summary will tell). */
   #report(event: ChannelSecurityEvent): boolean {
     const coalescer = this.#context.coalescer;
@@ -268,6 +276,7 @@ export class ChannelConnection {
         connection: this.info,
         receivedAtMs: request.receivedAtMs,
         signal: controller.signal,
+        ...(this.#context.securityEvents === undefined ? {} : { reportSecurityEvent: this.#reportRequestEvent }),
       });
     } catch (error) {
       // A handler that throws instead of rejecting is treated alike.

@@ -1,5 +1,6 @@
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import type { ProcessingRequirement, Tpdu, UnionPayHeader } from '../../lib/iso8583/framing/index.js';
+import type { ChannelRequestSecurityEvent } from './security-event.js';
 
 /**
  * The contract between the terminal channel and the host pipeline. The channel owns the socket,
@@ -38,6 +39,13 @@ export interface ChannelRequest {
    * is done must stay consistent.
    */
   readonly signal: AbortSignal;
+  /**
+   * Reports a security event about this request — a refused unknown terminal — the way the
+   * channel reports malformed frames: with the connection and the time, to `securityEvents`,
+   * coalesced per source address when `securityEventCoalescing` is set. Present only when the
+   * channel has a `securityEvents` sink; without it the handler records the event itself.
+   */
+  readonly reportSecurityEvent?: (event: ChannelRequestSecurityEvent) => void;
 }
 
 /** Send this ISO 8583 message (MTI onward) back, in a frame with the swapped TPDU and echoed header. */

@@ -1,4 +1,5 @@
 import type { HostAnswer, HostPipeline } from '../../domain/host/index.js';
+import type { TerminalRefusalEvent } from '../../domain/host/refusal-event.js';
 import type { ChannelHandler } from './handler.js';
 
 /** What one request through the pipeline looked like, for metrics: no field values, no card data. */
@@ -18,15 +19,24 @@ export type HostExchangeObserver = (exchange: HostExchange) => void;
  * Wires the host pipeline (domain) to the terminal channel (edge): the domain cannot import the
  * channel's handler contract, so this adapter hands each well-formed request's bytes and decoding
  * to the pipeline and its reply (with the header's processing requirement) back to the channel. No reply means none is sent. An optional
- * observer sees each exchange (the `/metrics` endpoint counts replies and latency with it).
+ * observer sees each exchange (the `/metrics` endpoint counts replies and latency with it). When the
+ * channel reports security events, the host's refusals of unknown terminals are reported through it.
  */
 export function hostChannelHandler(pipeline: HostPipeline, observer?: HostExchangeObserver): ChannelHandler {
   return {
     async handle(request) {
       const startedAt = process.hrtime.bigint();
       let answer: HostAnswer | undefined;
+      // With a channel that reports security events, refusals of unknown terminals go to it, to be
+      // coalesced per source address like malformed frames; the host records every other refusal.
+      const report = request.reportSecurityEvent;
+      const unknownTerminalRefusals = report === undefined ? {} : {
+        unknownTerminalRefusals: (refusal: TerminalRefusalEvent): void => {
+          report({ kind: 'unknown-terminal', terminalId: refusal.terminalId, mti: refusal.mti, responseCode: refusal.responseCode });
+        },
+      };
       try {
-        answer = await pipeline.respond({ message: request.message, unpacked: request.unpacked });
+        answer = await pipeline.respond({ message: request.message, unpacked: request.unpacked, ...unknownTerminalRefusals });
       } finally {
         const reply = answer?.reply;
         if (observer !== undefined) {

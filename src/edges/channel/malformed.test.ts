@@ -5,7 +5,7 @@ import { steppingClock, testChainKey } from '../../domain/audit/test-audit.js';
 import { hex } from '../../lib/errors/test-helpers.js';
 import { IsoMessage, unionPayPosSpec } from '../../lib/iso8583/index.js';
 import { ProcessingRequirement } from '../../lib/iso8583/framing/index.js';
-import type { ChannelSecurityEvent } from './security-event.js';
+import type { ChannelMalformedFrameEvent, ChannelSecurityEvent } from './security-event.js';
 import { channelSecurityAuditEvent } from './security-event.js';
 import { codec, eventually, frameOf, honestTerminal, requestFrame, TestServers, within } from './test-channel.js';
 
@@ -29,9 +29,10 @@ function saleWithBadField60(trace = '000123'): { message: Buffer; field60Offset:
   return { message, field60Offset };
 }
 
-function collector(): { events: ChannelSecurityEvent[]; sink: (event: ChannelSecurityEvent) => void } {
-  const events: ChannelSecurityEvent[] = [];
-  return { events, sink: (event) => void events.push(event) };
+/** The handlers here report no request, so every event is a malformed frame (the checks below read its kind and fields). */
+function collector(): { events: ChannelMalformedFrameEvent[]; sink: (event: ChannelSecurityEvent) => void } {
+  const events: ChannelMalformedFrameEvent[] = [];
+  return { events, sink: (event) => void events.push(event as ChannelMalformedFrameEvent) };
 }
 
 describe('malformed frames', () => {
@@ -53,7 +54,7 @@ describe('malformed frames', () => {
     // The connection stays open and goes on serving.
     await client.transact(7);
     expect(events).toHaveLength(1);
-    const [event] = events as [ChannelSecurityEvent];
+    const [event] = events as [ChannelMalformedFrameEvent];
     expect(event).toMatchObject({ kind: 'malformed-frame', errorCode: 'ISO_ERR_LENGTH', field: '60', mti: '0200', reaction: 'format-error-reply' });
     expect(event.offset).toBe(11 + field60Offset);
     expect(event.connection.remoteAddress).toBe('127.0.0.1');

@@ -4,9 +4,9 @@ import { databases } from '../../adapters/store/test-databases.js';
 import { auditMigrations, AuditLog, readAuditTail, verifyAuditLog } from '../../domain/audit/index.js';
 import { steppingClock, testChainKey } from '../../domain/audit/test-audit.js';
 import { BastionError } from '../../lib/errors/index.js';
-import type { ChannelSecurityEvent } from './security-event.js';
-import { channelSecurityAuditSinks, channelSecuritySummaryAuditEvent } from './security-event.js';
-import { SecurityEventCoalescer, type ChannelSecuritySummary } from './security-event-coalescer.js';
+import type { ChannelMalformedFrameEvent, ChannelSecurityEvent, ChannelUnknownTerminalEvent } from './security-event.js';
+import { channelSecurityAuditEvent, channelSecurityAuditSinks, channelSecuritySummaryAuditEvent } from './security-event.js';
+import { SecurityEventCoalescer, unknownTerminalIdsListedMax, type ChannelSecuritySummary } from './security-event-coalescer.js';
 import { frameOf, requestMessage, TestServers } from './test-channel.js';
 
 const servers = new TestServers();
@@ -14,7 +14,7 @@ afterEach(() => servers.stopAll());
 
 const silent = createLogger({ level: 'silent' });
 
-function event(remoteAddress: string, atMs: number, overrides: Partial<ChannelSecurityEvent> = {}): ChannelSecurityEvent {
+function event(remoteAddress: string, atMs: number, overrides: Partial<ChannelMalformedFrameEvent> = {}): ChannelMalformedFrameEvent {
   return {
     kind: 'malformed-frame',
     atMs,
@@ -25,6 +25,10 @@ function event(remoteAddress: string, atMs: number, overrides: Partial<ChannelSe
     reaction: 'connection-closed',
     ...overrides,
   };
+}
+
+function unknownTerminal(remoteAddress: string, atMs: number, terminalId: string, mti = '0800'): ChannelUnknownTerminalEvent {
+  return { kind: 'unknown-terminal', atMs, connection: { id: `conn_${atMs}`, remoteAddress, remotePort: 40_000 }, terminalId, mti, responseCode: '97' };
 }
 
 function collecting(options: { intervalMs?: number; addressesMax?: number } = {}): { coalescer: SecurityEventCoalescer; events: ChannelSecurityEvent[]; summaries: ChannelSecuritySummary[] } {
@@ -100,6 +104,46 @@ describe('security-event coalescing', () => {
     expect(calls).toBe(3);
   });
 
+  it('coalesces refusals of unknown terminals per address, apart from malformed frames: distinct ids up to the cap, the rest counted', async () => {
+    const { coalescer, events, summaries } = collecting();
+    // A malformed frame does not make the address's first refusal a counted one, nor the reverse.
+    expect(coalescer.take(event('192.0.2.7', 1_000))).toBe(true);
+    expect(coalescer.take(unknownTerminal('192.0.2.7', 1_001, 'U0000000'))).toBe(true);
+    const burst = 30;
+    for (let index = 1; index <= burst; index++) {
+      // Every id twice in a row: the list holds distinct ids.
+      const terminalId = `U${String(Math.ceil(index / 2)).padStart(7, '0')}`;
+      expect(coalescer.take(unknownTerminal('192.0.2.7', 1_001 + index, terminalId, index % 5 === 0 ? '0200' : '0800'))).toBe(false);
+    }
+    expect(coalescer.take(event('192.0.2.7', 2_000))).toBe(false);
+    expect(events.map((value) => value.kind)).toEqual(['malformed-frame', 'unknown-terminal']);
+    expect(coalescer.addressesTracked).toBe(2);
+
+    coalescer.tick();
+    const listed = Array.from({ length: unknownTerminalIdsListedMax }, (_, index) => `U${String(index + 1).padStart(7, '0')}`);
+    expect(summaries).toEqual([
+      { kind: 'malformed-frames-summary', remoteAddress: '192.0.2.7', fromMs: 2_000, toMs: 2_000, count: 1, connectionsClosed: 1, formatErrorReplies: 0, errorCodes: { ISO_ERR_FRAME_HEADER: 1 } },
+      { kind: 'unknown-terminals-summary', remoteAddress: '192.0.2.7', fromMs: 1_002, toMs: 1_031, count: burst, terminalIds: listed, unlistedTerminalIdRefusals: burst - 2 * unknownTerminalIdsListedMax, mtis: { '0800': 24, '0200': 6 }, responseCodes: { '97': burst } },
+    ]);
+    // A quiet interval, then the next refusal is passed on at once again.
+    coalescer.tick();
+    expect(coalescer.addressesTracked).toBe(0);
+    expect(coalescer.take(unknownTerminal('192.0.2.7', 5_000, 'U0000099'))).toBe(true);
+    // stop() writes what is counted since: one more refusal from this address.
+    coalescer.take(unknownTerminal('192.0.2.7', 5_001, 'U0000100'));
+    await coalescer.stop();
+    expect(summaries.at(-1)).toMatchObject({ kind: 'unknown-terminals-summary', count: 1, terminalIds: ['U0000100'], unlistedTerminalIdRefusals: 0 });
+    expect(events).toHaveLength(3);
+  });
+
+  it('sums the refusals of unknown terminals from addresses beyond addressesMax under *', async () => {
+    const { coalescer, events, summaries } = collecting({ addressesMax: 2 });
+    for (let index = 0; index < 20; index++) coalescer.take(unknownTerminal(`203.0.113.${index}`, 10_000 + index, `V${String(index).padStart(7, '0')}`));
+    expect(events).toHaveLength(2);
+    await coalescer.stop();
+    expect(summaries).toEqual([expect.objectContaining({ kind: 'unknown-terminals-summary', remoteAddress: '*', count: 18, unlistedTerminalIdRefusals: 18 - unknownTerminalIdsListedMax })]);
+  });
+
   it('refuses an interval or a table size out of range (CHANNEL_ERR_CONFIG)', () => {
     const make = (options: { intervalMs?: number; addressesMax?: number }) => () => new SecurityEventCoalescer(() => undefined, { ...options, summaries: () => undefined }, silent);
     for (const options of [{ intervalMs: 0 }, { intervalMs: 1.5 }, { addressesMax: 0 }, { addressesMax: 2_000_000 }]) {
@@ -122,6 +166,48 @@ describe('security-event coalescing', () => {
       source: 'ip:*',
       outcome: 'denied',
       details: { kind: 'malformed-frames-summary', count: 7, from: '2026-01-02T03:04:05.000Z', to: '2026-01-02T03:04:15.000Z', connectionsClosed: 5, formatErrorReplies: 2, errorCodes: { ISO_ERR_MTI: 7 } },
+    });
+  });
+
+  it('a refused unknown terminal becomes a terminal.refused audit event from the peer, its summary one with the ids escaped', () => {
+    const refused = unknownTerminal('192.0.2.9', 1, '1000 %09');
+    expect(channelSecurityAuditEvent(refused)).toEqual({
+      actor: 'terminal:1000%20%2509',
+      action: 'terminal.refused',
+      target: 'terminal:1000%20%2509',
+      source: 'ip:192.0.2.9',
+      outcome: 'denied',
+      details: { reason: 'unknown-terminal', responseCode: '97', mti: '0800', connection: 'conn_1', remotePort: 40_000 },
+    });
+    expect(channelSecurityAuditEvent({ ...refused, terminalId: '' }).actor).toBe('terminal:unknown');
+    const audited = channelSecuritySummaryAuditEvent({
+      kind: 'unknown-terminals-summary',
+      remoteAddress: '192.0.2.9',
+      fromMs: Date.UTC(2026, 0, 2, 3, 4, 5),
+      toMs: Date.UTC(2026, 0, 2, 3, 4, 15),
+      count: 12,
+      terminalIds: ['U0000001', '1000 %09', ''],
+      unlistedTerminalIdRefusals: 4,
+      mtis: { '0800': 12 },
+      responseCodes: { '97': 12 },
+    });
+    expect(audited).toEqual({
+      actor: 'system',
+      action: 'terminal.refused',
+      target: 'channel:unknown-terminals',
+      source: 'ip:192.0.2.9',
+      outcome: 'denied',
+      details: {
+        kind: 'unknown-terminals-summary',
+        reason: 'unknown-terminal',
+        count: 12,
+        from: '2026-01-02T03:04:05.000Z',
+        to: '2026-01-02T03:04:15.000Z',
+        terminalIds: ['U0000001', '1000%20%2509', 'unknown'],
+        unlistedTerminalIdRefusals: 4,
+        mtis: { '0800': 12 },
+        responseCodes: { '97': 12 },
+      },
     });
   });
 });

@@ -97,11 +97,12 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
     logger,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
     ...(settings.channelLimits === undefined ? {} : { limits: settings.channelLimits }),
-    // A malformed frame is a security event: it goes to the audit log, coalesced per source
-    // address (the first at once, then one summary per 10 s) so that garbage can't flood the log.
-    // A failure to record it is logged by code and does not disturb the channel.
-    ...channelSecurityAuditSinks((event) => audit.append(event), (error) => {
-      auditLogger.error({ code: (error as { code?: unknown }).code ?? 'unknown', action: 'security.malformed-frame' }, 'a channel security event could not be written to the audit log');
+    // A malformed frame or a refused unknown terminal is a security event: it goes to the audit
+    // log, coalesced per source address (the first at once, then one summary per 10 s) so that
+    // garbage or invented terminal ids can't flood the log. A failure to record it is logged by
+    // code and does not disturb the channel.
+    ...channelSecurityAuditSinks((event) => audit.append(event), (error, action) => {
+      auditLogger.error({ code: (error as { code?: unknown }).code ?? 'unknown', action }, 'a channel security event could not be written to the audit log');
     }),
   });
   return { pipeline, channel, audit, merchants, terminals, ledger, panVault, network };
