@@ -1,5 +1,7 @@
-/** The software HSM: the HsmPort over the crypto library, with the LMK in memory. */
+/** The software HSM: the HsmPort over the crypto library, with the LMK in memory, in this thread or in worker threads. */
 export { SoftwareHsm, type SoftwareHsmOptions } from './software-hsm.js';
+export { WorkerHsm, workerHsmThreadsMax, type WorkerHsmOptions } from './worker-hsm.js';
+export { openHsm, hsmThreadsFromEnvironment, hsmThreadsVariable, hsmThreadsDefault, type ClosableHsm, type OpenHsmOptions } from './hsm-threads.js';
 export { LocalMasterKey, lmkCheckValue, developmentLmkSeed, type LmkAlgorithm } from './local-master-key.js';
 export { keyTypeProfiles, keyLengthBytes } from './key-profiles.js';
 export { trackDataMinBytes } from './track-data.js';

@@ -157,6 +157,19 @@ describe('worker HSM: the same answers as the software HSM with the same LMK', (
     for (const { name, run } of deterministicCases(keys)) await expectSameOutcome(name, run(software), run(worker));
   });
 
+  it('a key of the wrong type is HSM_ERR_KEY_USAGE naming the argument; a malformed call is the same kind of error', async () => {
+    await expectRejection(worker.generateMac(keys.pik, { algorithm: 'unionpay-ecb' }, Buffer.alloc(8)), 'HSM_ERR_KEY_USAGE', { argument: 'mak', type: 'PIK' });
+    await expectRejection(worker.panLookupHash(keys.dek, pan), 'HSM_ERR_KEY_USAGE', { argument: 'hashKey', type: 'DEK' }, [pan]);
+    // Not a BastionError in process (no key at all): through a worker, an Error of the same name and message.
+    const missingKey = undefined as unknown as KeyUnderLmk;
+    const [inProcess, inWorker] = await Promise.all([outcome(software.generateMac(missingKey, { algorithm: 'unionpay-ecb' }, Buffer.alloc(8))), outcome(worker.generateMac(missingKey, { algorithm: 'unionpay-ecb' }, Buffer.alloc(8)))]);
+    expect('error' in inProcess && 'error' in inWorker).toBe(true);
+    const [want, got] = [(inProcess as { error: Error }).error, (inWorker as { error: Error }).error];
+    expect(got).toBeInstanceOf(Error);
+    expect(got).not.toBeInstanceOf(BastionError);
+    expect({ name: got.name, message: got.message }).toEqual({ name: want.name, message: want.message });
+  });
+
   it('status: the LMK check value crossed over, and it is not the development LMK', async () => {
     const status = await worker.status();
     expect(status).toEqual({ implementation: 'software', lmkKcv: lmk.kcv, development: false });
