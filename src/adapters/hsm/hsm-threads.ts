@@ -8,9 +8,16 @@ import { WorkerHsm, workerHsmThreadsMax } from './worker-hsm.js';
  * Where the host's HSM runs, from BASTION_HSM_THREADS: `0` in the host's own event loop (a
  * SoftwareHsm), `n` ≥ 1 in n worker threads (a WorkerHsm), so the cryptography runs beside the
  * host's loop instead of inside it.
+ *
+ * The default is 0. Measured on a 2-core machine (`bench host`, SQLite), a worker thread did not
+ * raise approved sales per second: each call still costs the host's thread a message to the worker
+ * and its answer, and with the few calls one event-loop turn makes, that costs about what the
+ * operation itself costs in process (the host's CPU profile: some 22% in the HSM in process, some
+ * 19% in WorkerHsm and postMessage with one worker), while the workers add CPU of their own. Worker
+ * threads pay off where the HSM's share of the work is larger or spare cores are plenty.
  */
 export const hsmThreadsVariable = 'BASTION_HSM_THREADS';
-export const hsmThreadsDefault = 1;
+export const hsmThreadsDefault = 0;
 
 /** The HSM threads BASTION_HSM_THREADS asks for (default `hsmThreadsDefault`); SERVE_ERR_CONFIG when it is not a whole number from 0 to 64. */
 export function hsmThreadsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): number {
