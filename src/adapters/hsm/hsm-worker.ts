@@ -20,8 +20,8 @@ import {
 /**
  * The entry of one worker thread of the worker HSM (`worker-hsm.ts`): a SoftwareHsm over its own
  * copy of the LMK, answering the batches of operations its parent posts, in order, one reply
- * message per batch. Nothing
- * here logs; errors go back to the caller as they are (coded, without key material).
+ * message per batch. Nothing here logs; errors go back to the caller as they are (coded, without
+ * key material).
  */
 
 function asBuffer(bytes: Uint8Array): Buffer {

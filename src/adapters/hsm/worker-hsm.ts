@@ -99,7 +99,11 @@ function unavailable(message: string, details: Readonly<Record<string, string | 
  *
  * Each call goes to the worker with the fewest calls in flight; the calls of one turn of the
  * event loop travel to a worker in one message at the end of the turn, and come back in one
- * message per batch, which halves what a call costs the host's thread. A worker that dies (a crash, or
+ * message per batch, so that a message's fixed cost is shared by the calls of a turn. It is still
+ * the price of this adapter: when a turn makes only a few calls, sending them and receiving the
+ * answer costs the calling thread about what cheap operations (a DES MAC, a PAN hash) cost in
+ * process, which is why the host's default is the in-process SoftwareHsm
+ * (BASTION_HSM_THREADS, `hsm-threads.ts`). A worker that dies (a crash, or
  * terminated) takes its calls in flight with it: they are rejected with HSM_ERR_UNAVAILABLE, not
  * retried (a retried PIN translation or key generation is the caller's decision), and a
  * replacement starts at once. `close()` wipes the workers' keys and ends them. Idle workers do
