@@ -38,3 +38,42 @@ describe.each(databases.filter((database) => database.name === 'postgres'))('nam
     expect(seen.prepared).toEqual(['select "note" from "ns_rows" where "id" = $1']);
   });
 });
+
+interface WiderTables {
+  ns_rows: { id: string; note: string; extra: string | null };
+}
+
+const rowById = new PreparedQuery((db: Kysely<WiderTables>, arg: ArgumentOf<{ id: string }>) => db.selectFrom('ns_rows').selectAll().where('id', '=', arg('id')));
+
+describe.each(databases.filter((database) => database.name === 'postgres'))('named statements across a migration on $name', (database) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await database.open([]);
+    await sql`create table ns_rows (id text primary key, note text not null)`.execute(store.db());
+    await sql`insert into ns_rows values ('a', 'first')`.execute(store.db());
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('a select * prepared before a column is added answers with the new column, outside and inside a transaction', async () => {
+    // Prepare it on the session, then change the table's row type under it, as a migration run
+    // by another node or by `bastion migrate` would.
+    const before = await store.transact<WiderTables, unknown>(async (trx) => {
+      const row = await rowById.first(trx, { id: 'a' });
+      await sql`alter table ns_rows add column extra text`.execute(trx);
+      return row;
+    });
+    expect(before).toEqual({ id: 'a', note: 'first' });
+    // Outside a transaction the statement is prepared again and answers at once, on every connection of the pool.
+    const outside = await Promise.all(Array.from({ length: 8 }, () => rowById.first(store.db(), { id: 'a' })));
+    expect(outside).toEqual(Array.from({ length: 8 }, () => ({ id: 'a', note: 'first', extra: null })));
+    // Inside a transaction on a session that still held the old plan, that transaction fails whole; the next one succeeds.
+    await sql`alter table ns_rows drop column extra`.execute(store.db());
+    const results: unknown[] = [];
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      results.push(await store.transact<WiderTables, unknown>((trx) => rowById.first(trx, { id: 'a' })).catch((error: unknown) => (error as { code?: string }).code));
+    }
+    expect(results.at(-1)).toEqual({ id: 'a', note: 'first' });
+  });
+});

@@ -100,12 +100,36 @@ function statementNameOf(text: string): string {
  * bounded; everything else runs unnamed as before.
  */
 class NamingClient extends pg.Client {
+  /** Statements this session had to prepare again under a new name, by SQL text (see `#renamed`). */
+  readonly #renamed = new Map<string, string>();
+  #renames = 0;
+
   override query(config: unknown, values?: unknown, callback?: unknown): never {
-    const query = super.query.bind(this) as (config: unknown, values?: unknown, callback?: unknown) => never;
-    if (typeof config === 'string' && Array.isArray(values) && isPreparedSqlText(config)) {
-      return query({ name: statementNameOf(config), text: config, values }, callback);
+    const query = super.query.bind(this) as (config: unknown, values?: unknown, callback?: unknown) => Promise<unknown>;
+    if (typeof config === 'string' && Array.isArray(values) && callback === undefined && isPreparedSqlText(config)) {
+      return this.#runNamed(query, config, values) as never;
     }
-    return query(config, values, callback);
+    return query(config, values, callback) as never;
+  }
+
+  /**
+   * A migration run while this session holds a prepared `select *` (or `returning *`) changes its
+   * result type, and PostgreSQL refuses to run it again ("cached plan must not change result type",
+   * 0A000). The session then prepares the text under a new name (the old one may not be deallocated
+   * inside a failed transaction), and runs it again at once when no transaction is open; inside a
+   * transaction the error stands, that transaction fails as a whole, and the next one succeeds.
+   */
+  async #runNamed(query: (config: unknown) => Promise<unknown>, text: string, values: unknown[]): Promise<unknown> {
+    const name = this.#renamed.get(text) ?? statementNameOf(text);
+    try {
+      return await query({ name, text, values });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '0A000') throw error;
+      this.#renames += 1;
+      this.#renamed.set(text, `${statementNameOf(text)}_${this.#renames}`);
+      if (this.getTransactionStatus() !== 'I') throw error;
+      return query({ name: this.#renamed.get(text), text, values });
+    }
   }
 }
 
