@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import { entryFingerprint } from './fingerprint.js';
@@ -51,17 +51,17 @@ export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostReq
     return { entryId: existing.id, created: false };
   }
 
-  const lines: Record<string, unknown> = { entry_id: inserted.id };
+  const lines: PostingLines = { lineCount: request.postings.length, entry_id: inserted.id };
   request.postings.forEach((posting, lineNo) => {
     lines[`account_id_${lineNo}`] = accountIds.get(posting.accountCode);
     lines[`amount_minor_${lineNo}`] = posting.amountMinor;
     lines[`currency_${lineNo}`] = posting.currency;
   });
-  await insertPostings(request.postings.length).run(db, lines);
+  await insertPostings.run(db, lines);
   return { entryId: inserted.id, created: true };
 }
 
-type NewEntry = { idempotency_key: string; kind: string; description: string; occurred_at_ms: bigint; created_at_ms: bigint; fingerprint: string };
+type NewEntry = Omit<Insertable<LedgerTables['ledger_entries']>, 'id'>;
 
 /** Every posted entry runs these two inserts: built and compiled once (per line count for the postings). */
 const insertEntry = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf<NewEntry>) =>
@@ -79,27 +79,26 @@ const insertEntry = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf
     .returning('id'),
 );
 
-const postingInserts = new Map<number, PreparedQuery<LedgerTables, Record<string, unknown>, unknown>>();
+/**
+ * The arguments of an entry's postings insert: `lineCount` (its shape, not bound), `entry_id`, then
+ * `account_id_N`, `amount_minor_N` and `currency_N` per line.
+ */
+type PostingLines = { lineCount: number } & Record<string, unknown>;
 
-/** The insert of an entry's `lineCount` postings in one statement; arguments `entry_id`, then `account_id_N`, `amount_minor_N`, `currency_N` per line. */
-function insertPostings(lineCount: number): PreparedQuery<LedgerTables, Record<string, unknown>, unknown> {
-  let query = postingInserts.get(lineCount);
-  if (query === undefined) {
-    query = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf<Record<string, unknown>>) =>
-      db.insertInto('ledger_postings').values(
-        Array.from({ length: lineCount }, (_, lineNo) => ({
-          entry_id: arg('entry_id') as bigint,
-          line_no: lineNo,
-          account_id: arg(`account_id_${lineNo}`) as bigint,
-          amount_minor: arg(`amount_minor_${lineNo}`) as bigint,
-          currency: arg(`currency_${lineNo}`) as string,
-        })),
-      ),
-    );
-    postingInserts.set(lineCount, query);
-  }
-  return query;
-}
+/** The insert of an entry's postings in one statement: one template per line count. */
+const insertPostings = new PreparedQuery(
+  (db: Kysely<LedgerTables>, arg: ArgumentOf<PostingLines>, lines: PostingLines) =>
+    db.insertInto('ledger_postings').values(
+      Array.from({ length: lines.lineCount }, (_, lineNo) => ({
+        entry_id: arg('entry_id') as bigint,
+        line_no: lineNo,
+        account_id: arg(`account_id_${lineNo}`) as bigint,
+        amount_minor: arg(`amount_minor_${lineNo}`) as bigint,
+        currency: arg(`currency_${lineNo}`) as string,
+      })),
+    ),
+  (lines) => String(lines.lineCount),
+);
 
 /**
  * Accounts the caller knows to be committed (id and currency never change; accounts are never
