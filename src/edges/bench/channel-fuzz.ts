@@ -287,6 +287,9 @@ export async function runChannelFuzz(options: ChannelFuzzOptions): Promise<Chann
           await new Promise((resolve) => setTimeout(resolve, 50));
           continue;
         }
+        // Other connections sent while this one connected: the budget is checked again here, or
+        // a run could send a few frames more than it was asked for.
+        if (sent >= options.frames) break;
         const frame = mutator.next();
         sent++;
         framesByKind[frame.kind]++;
