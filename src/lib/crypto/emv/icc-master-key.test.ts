@@ -4,7 +4,7 @@ import { encryptEcb } from '../block-cipher.js';
 import { fromHex, toHex } from '../bytes.js';
 import { adjustOddParity, isOddParity } from '../des-parity.js';
 import { keyCheckValue } from '../kcv.js';
-import { emvDeriveIccMasterKey } from './icc-master-key.js';
+import { emvDeriveIccMasterKey, EmvIssuerMasterKey } from './icc-master-key.js';
 import { expectCryptoError } from '../test-helpers.js';
 
 const imk = fromHex('0123456789ABCDEFFEDCBA9876543210');
@@ -138,5 +138,34 @@ describe('emvDeriveIccMasterKey, bad input', () => {
 
   it('rejects an unknown option', () => {
     expectCryptoError(() => emvDeriveIccMasterKey(imk, pan, '00', 'C' as 'A'), 'CRYPTO_ERR_ALGORITHM', 'option', [pan]);
+  });
+});
+
+describe('EmvIssuerMasterKey (the key schedule kept for many cards)', () => {
+  it('matches the pyemv documented examples', () => {
+    const issuer = new EmvIssuerMasterKey(imk);
+    expect(toHex(issuer.deriveIccMasterKey('99012345678901234', '45', 'A'))).toBe('67F8292358083E5EA7AB7FDA58D53B6B');
+    expect(toHex(issuer.deriveIccMasterKey('12345678901234567', '01', 'A'))).toBe('73AD54688CEF2934B0979857E3C719F1');
+  });
+
+  it('one instance gives what emvDeriveIccMasterKey gives, card after card, and keeps its own copy of the key', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.array(fc.tuple(fc.stringMatching(/^[0-9]{12,19}$/), fc.stringMatching(/^[0-9]{2}$/), fc.constantFrom('A' as const, 'B' as const)), { minLength: 1, maxLength: 8 }),
+        (keyBytes, cards) => {
+          const key = Buffer.from(keyBytes);
+          const expected = cards.map(([pan, psn, option]) => toHex(emvDeriveIccMasterKey(key, pan, psn, option)));
+          const issuer = new EmvIssuerMasterKey(key);
+          key.fill(0); // the caller's buffer wiped before the first use: the instance must not care
+          expect(cards.map(([pan, psn, option]) => toHex(issuer.deriveIccMasterKey(pan, psn, option)))).toEqual(expected);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('names its key as asked in errors', () => {
+    expectCryptoError(() => new EmvIssuerMasterKey(Buffer.alloc(8), 'imkAc'), 'CRYPTO_ERR_KEY_LENGTH', 'imkAc');
   });
 });

@@ -24,18 +24,39 @@ export const emvIccMasterKeyOptions: readonly EmvIccMasterKeyOption[] = ['A', 'B
 const yLengthDigits = 16;
 
 /**
+ * An issuer master key (IMK-AC) with its TDES key schedule prepared once: an issuer derives
+ * every card's ICC master key from the same few IMKs, so it pays for the key set-up once per
+ * IMK, not per transaction. The key is copied; each holder owns its instance.
+ */
+export class EmvIssuerMasterKey {
+  private readonly cipher: EcbCipher;
+
+  constructor(issuerMasterKey: Uint8Array, keyName = 'issuerMasterKey') {
+    assertDoubleLengthKey(issuerMasterKey, keyName);
+    this.cipher = new EcbCipher('tdes', Buffer.from(issuerMasterKey), keyName);
+  }
+
+  /**
+   * The 16-byte ICC master key of one card. `psn` is the two-digit PAN sequence number; EMV
+   * uses '00' when the card has none.
+   */
+  deriveIccMasterKey(pan: string, psn: string, option: EmvIccMasterKeyOption): Buffer {
+    assertPan(pan);
+    assertPsn(psn);
+    if (!(emvIccMasterKeyOptions as readonly string[]).includes(option)) {
+      throw new BastionError('CRYPTO_ERR_ALGORITHM', 'option must be A or B', { argument: 'option' });
+    }
+    const y = option === 'B' && pan.length > yLengthDigits ? optionBInput(pan, psn) : optionAInput(pan, psn);
+    return encryptWithComplement(this.cipher, y);
+  }
+}
+
+/**
  * Derives the 16-byte ICC master key. `psn` is the two-digit PAN sequence number; EMV uses '00'
  * when the card has none.
  */
 export function emvDeriveIccMasterKey(issuerMasterKey: Uint8Array, pan: string, psn: string, option: EmvIccMasterKeyOption): Buffer {
-  assertDoubleLengthKey(issuerMasterKey, 'issuerMasterKey');
-  assertPan(pan);
-  assertPsn(psn);
-  if (!(emvIccMasterKeyOptions as readonly string[]).includes(option)) {
-    throw new BastionError('CRYPTO_ERR_ALGORITHM', 'option must be A or B', { argument: 'option' });
-  }
-  const y = option === 'B' && pan.length > yLengthDigits ? optionBInput(pan, psn) : optionAInput(pan, psn);
-  return encryptWithComplement(issuerMasterKey, y);
+  return new EmvIssuerMasterKey(issuerMasterKey).deriveIccMasterKey(pan, psn, option);
 }
 
 /** Rightmost 16 digits of PAN || PSN, zero-filled on the left, as 8 BCD bytes. */
@@ -73,12 +94,12 @@ function takeNibbles(hash: Buffer, y: Buffer, start: number, map: (nibble: numbe
 }
 
 /** TDES(IMK)[Y] || TDES(IMK)[Y XOR FF..FF], parity-adjusted: one cipher call for both halves. */
-function encryptWithComplement(issuerMasterKey: Uint8Array, y: Buffer): Buffer {
+function encryptWithComplement(issuerMasterKey: EcbCipher, y: Buffer): Buffer {
   const blocks = Buffer.allocUnsafe(16);
   for (let i = 0; i < 8; i++) {
     const byte = y[i] as number;
     blocks[i] = byte;
     blocks[i + 8] = byte ^ 0xff;
   }
-  return adjustOddParity(new EcbCipher('tdes', issuerMasterKey, 'issuerMasterKey').encryptUnchecked(blocks));
+  return adjustOddParity(issuerMasterKey.encryptUnchecked(blocks));
 }

@@ -2,7 +2,7 @@
  * EMV cryptography: ICC master keys (Book 2 A1.4), session keys (A1.3 and the EMV2000 tree),
  * application cryptograms and ARPCs (Book 2 8.1, 8.2, A1.2).
  */
-export { emvDeriveIccMasterKey, emvIccMasterKeyOptions, type EmvIccMasterKeyOption } from './icc-master-key.js';
+export { emvDeriveIccMasterKey, EmvIssuerMasterKey, emvIccMasterKeyOptions, type EmvIccMasterKeyOption } from './icc-master-key.js';
 export {
   emvAtcDiversifier,
   emvCommonSessionKey,
