@@ -1,14 +1,18 @@
 import { CvvCalculator } from '../../lib/crypto/index.js';
 import type { CvvRequest, VerifyCvvRequest } from '../../ports/hsm.js';
+import type { KeyUse } from './cached-key.js';
 import type { Keyring } from './keyring.js';
+
+/** The CVV calculator of a CVK, kept with the cached key. */
+const cvvCalculatorUse: KeyUse<CvvCalculator> = { name: 'CVV calculator', prepare: (key) => new CvvCalculator(key) };
 
 /** CVV / CVC with the issuer's CVK (service code 000 for CVV2, 999 for iCVV). */
 function calculatorFor(keyring: Keyring, request: CvvRequest): CvvCalculator {
-  const cvk = keyring.open(request.cvk, ['CVK'], 'cvk');
+  const cvk = keyring.openKey(request.cvk, ['CVK'], 'cvk');
   try {
-    return new CvvCalculator(cvk);
+    return cvk.use(cvvCalculatorUse);
   } finally {
-    cvk.fill(0);
+    cvk.release();
   }
 }
 

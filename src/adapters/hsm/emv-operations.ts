@@ -1,18 +1,26 @@
 import {
   emvAtcDiversifier,
   emvCommonSessionKey,
-  emvDeriveIccMasterKey,
   EmvCryptogramKey,
+  EmvIssuerMasterKey,
   emvVisaSmSessionKey,
   equalBytes,
   type EmvArpcInput,
 } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import type { EmvCardKeyRequest, GenerateArpcRequest, VerifyArqcRequest } from '../../ports/hsm.js';
+import type { KeyUse } from './cached-key.js';
 import type { Keyring } from './keyring.js';
 
 const arqcLengthBytes = 8;
 const unpredictableNumberLengthBytes = 4;
+
+/**
+ * The IMK-AC with its key schedule, kept with the cached key: every card of the issuer derives
+ * from it. The card's master and session keys are derived per call (they are the card's, not the
+ * HSM's, and the session key changes with every ATC).
+ */
+const issuerMasterKeyUse: KeyUse<EmvIssuerMasterKey> = { name: 'EMV issuer master key', prepare: (key, argument) => new EmvIssuerMasterKey(key, argument) };
 
 /**
  * The cryptogram key of one card and ATC: the ICC master key from the IMK-AC (EMV Book 2 A1.4,
@@ -20,11 +28,11 @@ const unpredictableNumberLengthBytes = 4;
  * wiped once the cryptogram key holds its own copies.
  */
 function cryptogramKey(keyring: Keyring, request: EmvCardKeyRequest): EmvCryptogramKey {
-  const imk = keyring.open(request.imkAc, ['IMK-AC'], 'imkAc');
+  const imk = keyring.openKey(request.imkAc, ['IMK-AC'], 'imkAc');
   let masterKey: Buffer | undefined;
   let sessionKey: Buffer | undefined;
   try {
-    masterKey = emvDeriveIccMasterKey(imk, request.pan, request.psn, request.iccMasterKeyOption ?? 'A');
+    masterKey = imk.use(issuerMasterKeyUse).deriveIccMasterKey(request.pan, request.psn, request.iccMasterKeyOption ?? 'A');
     const un = request.unpredictableNumber;
     if (un !== undefined && (request.sessionKey !== 'common' || un.length !== unpredictableNumberLengthBytes)) {
       throw new BastionError('CRYPTO_ERR_ARGUMENT', `unpredictableNumber must be ${unpredictableNumberLengthBytes} bytes and goes only with the common session key`, {
@@ -49,7 +57,7 @@ function cryptogramKey(keyring: Keyring, request: EmvCardKeyRequest): EmvCryptog
     }
     return new EmvCryptogramKey(sessionKey, 'imkAc');
   } finally {
-    imk.fill(0);
+    imk.release();
     masterKey?.fill(0);
     sessionKey?.fill(0);
   }

@@ -1,6 +1,7 @@
 import { equalBytes } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import type { KeyAlgorithm, KeyType, KeyUnderLmk } from '../../ports/hsm.js';
+import { CachedKey, type KeyUse } from './cached-key.js';
 import { KeyCache } from './key-cache.js';
 import { assertTypeAndAlgorithm, kcvLengthBytes, keyKcv, keyLengthBytes } from './key-profiles.js';
 import type { LocalMasterKey } from './local-master-key.js';
@@ -38,6 +39,18 @@ export class Keyring {
    * key in errors (`mak`, `sourceKey` …); the message says which type was given, never the key.
    */
   open(key: KeyUnderLmk, allowed: readonly KeyType[], argument: string): Buffer {
+    const opened = this.openKey(key, allowed, argument);
+    const copy = Buffer.from(opened.clearKey);
+    opened.release();
+    return copy;
+  }
+
+  /**
+   * `key` opened and checked exactly as `open` does (usage, integrity, KCV), without copying the
+   * clear key out: the operation asks the result for the object it needs (`use`), which is kept
+   * with the cached key for the next call, and calls `release` when done.
+   */
+  openKey(key: KeyUnderLmk, allowed: readonly KeyType[], argument: string): OpenedKey {
     assertTypeAndAlgorithm(key.type, key.algorithm, argument);
     if (!allowed.includes(key.type)) {
       throw new BastionError('HSM_ERR_KEY_USAGE', `${argument} must be a ${allowed.join(' or ')} key, not a ${key.type}`, {
@@ -51,20 +64,73 @@ export class Keyring {
         type: key.type,
       });
     }
-    const id = `${key.type}\u0000${key.algorithm}\u0000${key.kcv.toString('hex')}\u0000${key.ciphertext.toString('base64')}`;
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return Buffer.from(cached);
+    const cacheOn = this.cache.enabled;
+    const id = cacheOn ? cacheIdOf(key) : '';
+    const cached = cacheOn ? this.cache.get(id) : undefined;
+    if (cached !== undefined) return new OpenedKey(this, key, allowed, argument, cached);
     const clear = this.lmk.unwrapKey(key.type, key.algorithm, key.ciphertext, argument);
     if (clear.length !== keyLengthBytes[key.algorithm] || !equalBytes(keyKcv(key.algorithm, clear), key.kcv)) {
       clear.fill(0);
       throw new BastionError('HSM_ERR_KEY_INTEGRITY', `${argument} (${key.type}) does not match its KCV`, { argument, type: key.type });
     }
-    this.cache.set(id, clear);
-    return Buffer.from(clear);
+    const entry = new CachedKey(clear);
+    this.cache.set(id, entry);
+    return new OpenedKey(this, key, allowed, argument, entry, !cacheOn);
   }
 
-  /** Forgets every cached clear key (wiping them). */
+  /** Keys in the cache, and the objects (cipher contexts) prepared from them. */
+  get cacheCounts(): { readonly keys: number; readonly preparedObjects: number } {
+    return { keys: this.cache.size, preparedObjects: this.cache.preparedCount };
+  }
+
+  /** Forgets every cached clear key (wiping them) and every object prepared from one. */
   forget(): void {
     this.cache.clear();
+  }
+}
+
+/**
+ * The cache id of a key: everything that was authenticated, so two keys that differ in type,
+ * algorithm, KCV or ciphertext never share an entry (and so never share a prepared object).
+ * Type and algorithm are known names (checked before) without NUL; hex and base64 hold none.
+ */
+export function cacheIdOf(key: KeyUnderLmk): string {
+  return `${key.type}\u0000${key.algorithm}\u0000${key.kcv.toString('hex')}\u0000${key.ciphertext.toString('base64')}`;
+}
+
+/**
+ * A key an operation has opened: ask it for the prepared object of a use, then release it. The
+ * object comes from the cached key when there is one; a key evicted in between (a cache smaller
+ * than the keys one operation opens) is opened again, checks and all; with the cache off the
+ * object is made from a clear key that `release` wipes.
+ */
+export class OpenedKey {
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly key: KeyUnderLmk,
+    private readonly allowed: readonly KeyType[],
+    private readonly argument: string,
+    private readonly entry: CachedKey,
+    private readonly transient = false,
+  ) {}
+
+  /** The clear key, not a copy: for the keyring's own `open`, which copies it. */
+  get clearKey(): Buffer {
+    return this.entry.clearKey;
+  }
+
+  use<T>(use: KeyUse<T>): T {
+    if (!this.entry.wiped) return this.entry.prepared(use, this.argument);
+    const again = this.keyring.openKey(this.key, this.allowed, this.argument);
+    try {
+      return again.use(use);
+    } finally {
+      again.release();
+    }
+  }
+
+  /** Done with the key: wipes it unless the cache keeps it. */
+  release(): void {
+    if (this.transient) this.entry.wipe();
   }
 }

@@ -2,6 +2,7 @@ import { PinBlockCipher, PinBlockTranslator, pinBlockBindsPan, PvvCalculator, as
 import { BastionError } from '../../lib/errors/index.js';
 import type { KeyUnderLmk, PvvRequest, TranslatePinBlockRequest, VerifyPvvRequest } from '../../ports/hsm.js';
 import { isDesFamily } from './key-profiles.js';
+import type { KeyUse } from './cached-key.js';
 import type { Keyring } from './keyring.js';
 
 /**
@@ -39,33 +40,56 @@ function assertTranslationAllowed(sourceFormat: number, targetFormat: number): v
   }
 }
 
+/**
+ * The objects a PIN key or PVK is prepared for, kept with the cached key: a PIN block cipher per
+ * format (formats 0–3 are DES / TDES, 4 is AES), and the PVV calculator. The argument name of
+ * the first call goes into the object; it appears only in the errors of its constructor, which
+ * are thrown before anything is kept.
+ */
+const pinBlockCipherUses: readonly KeyUse<PinBlockCipher>[] = [0, 1, 2, 3, 4].map((format) => ({
+  name: `PIN block format ${format} cipher`,
+  prepare: (key: Buffer, argument: string) => new PinBlockCipher(format, key, { key: argument }),
+}));
+const pvvCalculatorUse: KeyUse<PvvCalculator> = { name: 'Visa PVV calculator', prepare: (key) => new PvvCalculator(key) };
+
+function pinBlockCipherUse(format: number): KeyUse<PinBlockCipher> {
+  assertPinBlockFormat(format);
+  return pinBlockCipherUses[format] as KeyUse<PinBlockCipher>;
+}
+
 export function translatePinBlock(keyring: Keyring, random: RandomSource, request: TranslatePinBlockRequest): Buffer {
   assertTranslationAllowed(request.sourceFormat, request.targetFormat);
-  const source = keyring.open(request.sourceKey, ['PIK', 'ZPK'], 'sourceKey');
-  const target = keyring.open(request.targetKey, ['ZPK'], 'targetKey');
+  const source = keyring.openKey(request.sourceKey, ['PIK', 'ZPK'], 'sourceKey');
   try {
-    assertKeyFitsFormat(request.sourceKey, request.sourceFormat, 'sourceKey');
-    assertKeyFitsFormat(request.targetKey, request.targetFormat, 'targetKey');
-    const translator = new PinBlockTranslator({ format: request.sourceFormat, key: source }, { format: request.targetFormat, key: target });
-    return translator.translate(request.pinBlock, request.pan, { random });
+    const target = keyring.openKey(request.targetKey, ['ZPK'], 'targetKey');
+    try {
+      assertKeyFitsFormat(request.sourceKey, request.sourceFormat, 'sourceKey');
+      assertKeyFitsFormat(request.targetKey, request.targetFormat, 'targetKey');
+      const translator = new PinBlockTranslator(source.use(pinBlockCipherUse(request.sourceFormat)), target.use(pinBlockCipherUse(request.targetFormat)));
+      return translator.translate(request.pinBlock, request.pan, { random });
+    } finally {
+      target.release();
+    }
   } finally {
-    source.fill(0);
-    target.fill(0);
+    source.release();
   }
 }
 
 function pvvOf(keyring: Keyring, request: PvvRequest): { readonly calculator: PvvCalculator; readonly openPin: () => string } {
   assertPinBlockFormat(request.format, undefined, 'format');
-  const pinKey = keyring.open(request.pinKey, ['ZPK', 'PIK'], 'pinKey');
-  const pvk = keyring.open(request.pvk, ['PVK'], 'pvk');
+  const pinKey = keyring.openKey(request.pinKey, ['ZPK', 'PIK'], 'pinKey');
   try {
-    assertKeyFitsFormat(request.pinKey, request.format, 'pinKey');
-    const calculator = new PvvCalculator(pvk);
-    const cipher = new PinBlockCipher(request.format, pinKey);
-    return { calculator, openPin: () => cipher.decrypt(request.pinBlock, request.pan) };
+    const pvk = keyring.openKey(request.pvk, ['PVK'], 'pvk');
+    try {
+      assertKeyFitsFormat(request.pinKey, request.format, 'pinKey');
+      const calculator = pvk.use(pvvCalculatorUse);
+      const cipher = pinKey.use(pinBlockCipherUse(request.format));
+      return { calculator, openPin: () => cipher.decrypt(request.pinBlock, request.pan) };
+    } finally {
+      pvk.release();
+    }
   } finally {
-    pinKey.fill(0);
-    pvk.fill(0);
+    pinKey.release();
   }
 }
 

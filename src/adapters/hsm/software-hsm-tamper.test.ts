@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyTypes, type HsmPort, type KeyType, type KeyUnderLmk } from '../../ports/hsm.js';
+import { CachedKey } from './cached-key.js';
 import { KeyCache } from './key-cache.js';
 import { keyTypeProfiles } from './key-profiles.js';
 import { expectRejection, flipCiphertextBit, testHsm } from './test-hsm.js';
@@ -136,15 +137,20 @@ describe('KeyCache', () => {
   it('keeps at most its bound, drops the least recently used and wipes what it drops', () => {
     const cache = new KeyCache(2);
     const a = Buffer.alloc(16, 0xaa);
-    cache.set('a', a);
-    cache.set('b', Buffer.alloc(16, 0xbb));
-    expect(cache.get('a')).toBe(a); // a is now the most recent
-    cache.set('c', Buffer.alloc(16, 0xcc));
+    const b = Buffer.alloc(16, 0xbb);
+    const entryA = new CachedKey(a);
+    cache.set('a', entryA);
+    cache.set('b', new CachedKey(b));
+    expect(cache.get('a')).toBe(entryA); // a is now the most recent
+    cache.set('c', new CachedKey(Buffer.alloc(16, 0xcc)));
     expect(cache.size).toBe(2);
     expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBe(a);
+    expect(b.every((byte) => byte === 0)).toBe(true);
+    expect(cache.get('a')).toBe(entryA);
+    expect(a.every((byte) => byte === 0xaa)).toBe(true);
     cache.clear();
     expect(a.every((byte) => byte === 0)).toBe(true);
+    expect(entryA.wiped).toBe(true);
     expect(JSON.stringify(cache)).toBe('{"entries":0}');
   });
 });

@@ -1,6 +1,7 @@
 import { EcbCipher } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import type { DecryptTrackDataRequest, KeyUnderLmk, TranslateTrackDataRequest } from '../../ports/hsm.js';
+import type { KeyUse } from './cached-key.js';
 import type { Keyring } from './keyring.js';
 
 /**
@@ -18,15 +19,18 @@ export const trackBlockBytes = 8;
 export const trackBlockEndOffset = 1;
 export const trackDataMinBytes = trackBlockBytes + trackBlockEndOffset;
 
+/** The TDES cipher of a TDK or ZEK, kept with the cached key (both directions share it). */
+const trackCipherUse: KeyUse<EcbCipher> = { name: 'TDES-ECB track cipher', prepare: (key, argument) => new EcbCipher('tdes', Buffer.from(key), argument) };
+
 function tdesKey(keyring: Keyring, key: KeyUnderLmk, allowed: readonly ('TDK' | 'ZEK')[], argument: string): EcbCipher {
-  const clear = keyring.open(key, allowed, argument);
+  const opened = keyring.openKey(key, allowed, argument);
   try {
     if (key.algorithm !== 'tdes-2key' && key.algorithm !== 'tdes-3key') {
       throw new BastionError('HSM_ERR_ALGORITHM', `${argument} must be a TDES key for the track-encryption layout, not ${key.algorithm}`, { argument });
     }
-    return new EcbCipher('tdes', Buffer.from(clear), argument);
+    return opened.use(trackCipherUse);
   } finally {
-    clear.fill(0);
+    opened.release();
   }
 }
 
