@@ -3,8 +3,8 @@ import {
   adjustOddParity,
   emvAtcDiversifier,
   emvCommonSessionKey,
-  emvDeriveIccMasterKey,
   EmvCryptogramKey,
+  EmvIssuerMasterKey,
   equalBytes,
   PinBlockCipher,
   PinBlockTranslator,
@@ -77,10 +77,13 @@ function desKey(lengthBytes: 8 | 16): Buffer {
 
 /**
  * The crypto floor: the sale's cryptography alone, with the project's crypto library (node:crypto
- * underneath), keys in clear, nothing stored, nothing sent. Key objects are made per sale, as the
- * software HSM and the terminal make them per call: each sale is another terminal's keys and
- * another card's. Unwrapping keys from under the LMK is left out (the HSM caches unwrapped keys),
- * and so is every ISO 8583 pack and unpack: this is the cryptography, not the messages.
+ * underneath), keys in clear, nothing stored, nothing sent. Long-lived keys — the terminal's MAK
+ * and PIK, the zone's ZPK, the issuer's PVK and IMK-AC — are prepared once (their cipher contexts,
+ * so their key schedules, kept), as the software HSM keeps them with each cached key and as a
+ * terminal can keep its working keys until its next sign-in. What is the card's is derived per sale:
+ * the ICC master key from the IMK and the session key from the ATC, and their cryptogram objects.
+ * Unwrapping keys from under the LMK is left out (the HSM caches unwrapped keys), and so is every
+ * ISO 8583 pack and unpack: this is the cryptography, not the messages.
  * Every check is made and must pass; a failure is CRYPTO_ERR_MAC_MISMATCH (a bug here, not a rate).
  */
 export function measureCryptoFloor(options: CryptoFloorOptions = {}): CryptoFloor {
@@ -138,7 +141,10 @@ interface HostReply {
   readonly mac: Buffer;
 }
 
-/** One fleet's keys and one realistic sale's bytes, and each side's operations over them. */
+/**
+ * One fleet's keys and one realistic sale's bytes, and each side's operations over them. Each
+ * side holds its own prepared objects, as the terminal and the HSM each do.
+ */
 class SaleCrypto {
   readonly #card = benchCard(0);
   readonly #pan = this.#card.pan;
@@ -153,6 +159,20 @@ class SaleCrypto {
   readonly #pvv: string;
   /** MTI..63 of a real chip + PIN sale request and (near enough: the same length) of its reply. */
   readonly #macData: Buffer;
+  /** The terminal's prepared keys; the card's IMK (the simulated card derives its keys from it). */
+  readonly #terminal = {
+    mac: new UnionPayEcbMac(this.#mak, { variant: 'des-left', keyName: 'mak' }),
+    pinBlock: new PinBlockCipher(0, this.#pik, { key: 'pik' }),
+    card: new EmvIssuerMasterKey(this.#imkAc),
+  };
+  /** The HSM's prepared keys, one object per key and use, as it keeps them with its cached keys. */
+  readonly #hsm = {
+    mac: new UnionPayEcbMac(this.#mak, { variant: 'des-left', keyName: 'mak' }),
+    pik: new PinBlockCipher(0, this.#pik, { key: 'sourceKey' }),
+    zpk: new PinBlockCipher(0, this.#zpk, { key: 'targetKey' }),
+    pvk: new PvvCalculator(this.#pvk),
+    imkAc: new EmvIssuerMasterKey(this.#imkAc, 'imkAc'),
+  };
 
   constructor() {
     const chip = chipRequest(this.#card, { amountMinor: 1234n, atc: 1, date: '261121', type: 'sale' });
@@ -169,8 +189,9 @@ class SaleCrypto {
     this.#pvv = new PvvCalculator(this.#pvk).compute('1', this.#pan, BENCH_PIN);
   }
 
-  #sessionKey(atc: Buffer): Buffer {
-    const masterKey = emvDeriveIccMasterKey(this.#imkAc, this.#pan, this.#psn, 'A');
+  /** The card's session key for `atc`: its ICC master key, then the common session key, per sale. */
+  #sessionKey(imkAc: EmvIssuerMasterKey, atc: Buffer): Buffer {
+    const masterKey = imkAc.deriveIccMasterKey(this.#pan, this.#psn, 'A');
     try {
       return emvCommonSessionKey(masterKey, emvAtcDiversifier(atc));
     } finally {
@@ -180,33 +201,34 @@ class SaleCrypto {
 
   /** The terminal's side up to the request leaving: PIN block, the card's ARQC, the request MAC. */
   terminalRequest(n: number): TerminalRequest {
-    const pinBlock = new PinBlockCipher(0, this.#pik, { key: 'pik' }).encrypt(BENCH_PIN, this.#pan);
+    const pinBlock = this.#terminal.pinBlock.encrypt(BENCH_PIN, this.#pan);
     const atc = Buffer.alloc(2);
     atc.writeUInt16BE((n % 0xfffe) + 1);
     const cdolData = Buffer.concat(cdol1Elements({ amountMinor: BigInt(100 + (n % 9900)), date: '261121', type: 'sale', unpredictableNumber: randomBytes(4), atc }).map((element) => element.value));
-    const sessionKey = this.#sessionKey(atc);
+    const sessionKey = this.#sessionKey(this.#terminal.card, atc);
     const arqc = new EmvCryptogramKey(sessionKey, 'sessionKey').arqc(cdolData, 2);
     sessionKey.fill(0);
-    const mac = new UnionPayEcbMac(this.#mak, { variant: 'des-left', keyName: 'mak' }).compute(this.#macData);
+    const mac = this.#terminal.mac.compute(this.#macData);
     return { pinBlock, atc, cdolData, arqc, mac };
   }
 
   /** The host's side, issuer included, for one request: what the terminal checks in the reply. */
   host(request: TerminalRequest): HostReply {
-    const mac = new UnionPayEcbMac(this.#mak, { variant: 'des-left', keyName: 'mak' });
-    if (!equalBytes(mac.compute(this.#macData), request.mac)) throw mismatch('request MAC');
-    const zonePinBlock = new PinBlockTranslator({ format: 0, key: this.#pik }, { format: 0, key: this.#zpk }).translate(request.pinBlock, this.#pan);
+    const hsm = this.#hsm;
+    if (!equalBytes(hsm.mac.compute(this.#macData), request.mac)) throw mismatch('request MAC');
+    // The HSM pairs the two prepared PIN ciphers per call (no new key schedule).
+    const zonePinBlock = new PinBlockTranslator(hsm.pik, hsm.zpk).translate(request.pinBlock, this.#pan);
     createHmac('sha256', this.#hashKey).update(panLookupLabel).update(this.#pan, 'latin1').digest();
-    const pin = new PinBlockCipher(0, this.#zpk).decrypt(zonePinBlock, this.#pan);
-    if (!new PvvCalculator(this.#pvk).verify('1', this.#pan, pin, this.#pvv)) throw mismatch('PVV');
-    const arqcKey = this.#sessionKey(request.atc);
+    const pin = hsm.zpk.decrypt(zonePinBlock, this.#pan);
+    if (!hsm.pvk.verify('1', this.#pan, pin, this.#pvv)) throw mismatch('PVV');
+    const arqcKey = this.#sessionKey(hsm.imkAc, request.atc);
     const arqcOk = equalBytes(new EmvCryptogramKey(arqcKey, 'imkAc').arqc(request.cdolData, 2), request.arqc);
     arqcKey.fill(0);
     if (!arqcOk) throw mismatch('ARQC');
-    const arpcKey = this.#sessionKey(request.atc);
+    const arpcKey = this.#sessionKey(hsm.imkAc, request.atc);
     const arpc = new EmvCryptogramKey(arpcKey, 'imkAc').arpc(request.arqc, { method: 1, arc: Buffer.from('00', 'latin1') });
     arpcKey.fill(0);
-    const replyMac = new UnionPayEcbMac(this.#mak, { variant: 'des-left', keyName: 'mak' }).compute(this.#macData);
+    const replyMac = hsm.mac.compute(this.#macData);
     createHmac('sha256', this.#hashKey).update(panLookupLabel).update(this.#pan, 'latin1').digest();
     sealPan(this.#dek, this.#pan);
     return { arqc: request.arqc, atc: request.atc, arpc, mac: replyMac };
@@ -214,8 +236,8 @@ class SaleCrypto {
 
   /** The terminal's side of the reply: its MAC, then the card's check of the ARPC. */
   terminalReply(reply: HostReply): void {
-    new UnionPayEcbMac(this.#mak, { variant: 'des-left', keyName: 'mak' }).verify(this.#macData, reply.mac);
-    const sessionKey = this.#sessionKey(reply.atc);
+    this.#terminal.mac.verify(this.#macData, reply.mac);
+    const sessionKey = this.#sessionKey(this.#terminal.card, reply.atc);
     const expected = new EmvCryptogramKey(sessionKey, 'sessionKey').arpcMethod1(reply.arqc, Buffer.from('00', 'latin1'));
     sessionKey.fill(0);
     if (!equalBytes(expected, reply.arpc)) throw mismatch('ARPC');
