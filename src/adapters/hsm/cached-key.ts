@@ -1,3 +1,5 @@
+import type { KeyAlgorithm, KeyType, KeyUnderLmk } from '../../ports/hsm.js';
+
 /**
  * What an operation prepares a clear key for: a MAC of one algorithm and variant, a PIN block
  * cipher of one format, a PVV calculator … `prepare` builds the object (its cipher contexts, and
@@ -14,17 +16,41 @@ export interface KeyUse<T> {
 
 /**
  * A clear key the keyring has opened and checked, with the objects prepared from it, at most one
- * per use. Wiped as a whole: the clear key is zeroed and the prepared objects are dropped (their
- * OpenSSL contexts, and the key copies they hold, go with the garbage collector, as the objects
- * an operation made per call always did). Never logged, never serialised.
+ * per use, and its own copy of what was authenticated (type, algorithm, KCV, ciphertext): the key
+ * cache finds an entry only for a key that matches all of it. Wiped as a whole: the clear key is
+ * zeroed and the prepared objects are dropped (their OpenSSL contexts, and the key copies they
+ * hold, go with the garbage collector, as the objects an operation made per call always did).
+ * Never logged, never serialised.
  */
 export class CachedKey {
   readonly #clear: Buffer;
+  readonly #type: KeyType;
+  readonly #algorithm: KeyAlgorithm;
+  readonly #kcv: Buffer;
+  readonly #ciphertext: Buffer;
   readonly #prepared = new Map<KeyUse<unknown>, unknown>();
   #wiped = false;
 
-  constructor(clearKey: Buffer) {
+  /** `clearKey` is taken over (and wiped with the entry); `key` is copied. */
+  constructor(clearKey: Buffer, key: KeyUnderLmk) {
     this.#clear = clearKey;
+    this.#type = key.type;
+    this.#algorithm = key.algorithm;
+    this.#kcv = Buffer.from(key.kcv);
+    this.#ciphertext = Buffer.from(key.ciphertext);
+  }
+
+  /** Whether `key` is the key this entry was opened from: every authenticated field, in full. */
+  matches(key: KeyUnderLmk): boolean {
+    return key.type === this.#type && key.algorithm === this.#algorithm && this.#kcv.equals(key.kcv) && this.#ciphertext.equals(key.ciphertext);
+  }
+
+  sameKeyAs(other: CachedKey): boolean {
+    return other.matches({ type: this.#type, algorithm: this.#algorithm, kcv: this.#kcv, ciphertext: this.#ciphertext });
+  }
+
+  get ciphertext(): Buffer {
+    return this.#ciphertext;
   }
 
   /** The clear key itself (not a copy): callers copy it before it leaves the keyring. */

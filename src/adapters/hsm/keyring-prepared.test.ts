@@ -117,8 +117,14 @@ function checkAll(keyring: Keyring, keys: KeySet, data: Buffer, pin: string, atc
 }
 
 describe('keyring: objects prepared per cached key', () => {
-  it.each([0, 1, 3, 4096])('give the results of fresh objects for many random keys and data (cache bound %i)', (cacheEntriesMax) => {
-    const keyring = new Keyring(lmk, cacheEntriesMax);
+  it.each([
+    [0, false],
+    [1, false],
+    [3, false],
+    [4096, false],
+    [4096, true],
+  ])('give the results of fresh objects for many random keys and data (cache bound %i, all fingerprints colliding: %s)', (cacheEntriesMax, colliding) => {
+    const keyring = new Keyring(lmk, cacheEntriesMax, colliding ? { fingerprintOf: () => 0 } : {});
     // A few key sets used again and again (hits, and with small bounds evictions and re-opening),
     // and a new set in every run (misses).
     const pool = Array.from({ length: 3 }, () => makeKeySet(keyring));
@@ -171,8 +177,8 @@ describe('keyring: objects prepared per cached key', () => {
     expect(keyring.cacheCounts).toEqual({ keys: 1, preparedObjects: 0 });
   });
 
-  it('refuses a key relabelled with another type or algorithm, or another KCV, after the real key was prepared', () => {
-    const keyring = new Keyring(lmk);
+  it.each([false, true])('refuses a key relabelled with another type or algorithm, or another KCV, after the real key was prepared (fingerprints colliding: %s)', (colliding) => {
+    const keyring = new Keyring(lmk, undefined, colliding ? { fingerprintOf: () => 0 } : {});
     const zpk = makeKey(keyring, 'ZPK', 'tdes-2key', 16);
     const other = makeKey(keyring, 'ZPK', 'tdes-2key', 16);
     const pinBlock = new PinBlockCipher(0, zpk.clear).encrypt('1234', pan);

@@ -2,7 +2,7 @@ import { equalBytes } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import type { KeyAlgorithm, KeyType, KeyUnderLmk } from '../../ports/hsm.js';
 import { CachedKey, type KeyUse } from './cached-key.js';
-import { KeyCache } from './key-cache.js';
+import { KeyCache, type KeyCacheOptions } from './key-cache.js';
 import { assertTypeAndAlgorithm, kcvLengthBytes, keyKcv, keyLengthBytes } from './key-profiles.js';
 import type { LocalMasterKey } from './local-master-key.js';
 
@@ -17,8 +17,9 @@ export class Keyring {
   constructor(
     private readonly lmk: LocalMasterKey,
     cacheEntriesMax?: number,
+    cacheOptions: KeyCacheOptions = {},
   ) {
-    this.cache = new KeyCache(cacheEntriesMax);
+    this.cache = new KeyCache(cacheEntriesMax, cacheOptions);
   }
 
   get lmkKcv(): Buffer {
@@ -65,16 +66,15 @@ export class Keyring {
       });
     }
     const cacheOn = this.cache.enabled;
-    const id = cacheOn ? cacheIdOf(key) : '';
-    const cached = cacheOn ? this.cache.get(id) : undefined;
+    const cached = cacheOn ? this.cache.get(key) : undefined;
     if (cached !== undefined) return new OpenedKey(this, key, allowed, argument, cached);
     const clear = this.lmk.unwrapKey(key.type, key.algorithm, key.ciphertext, argument);
     if (clear.length !== keyLengthBytes[key.algorithm] || !equalBytes(keyKcv(key.algorithm, clear), key.kcv)) {
       clear.fill(0);
       throw new BastionError('HSM_ERR_KEY_INTEGRITY', `${argument} (${key.type}) does not match its KCV`, { argument, type: key.type });
     }
-    const entry = new CachedKey(clear);
-    this.cache.set(id, entry);
+    const entry = new CachedKey(clear, key);
+    this.cache.set(entry);
     return new OpenedKey(this, key, allowed, argument, entry, !cacheOn);
   }
 
@@ -87,15 +87,6 @@ export class Keyring {
   forget(): void {
     this.cache.clear();
   }
-}
-
-/**
- * The cache id of a key: everything that was authenticated, so two keys that differ in type,
- * algorithm, KCV or ciphertext never share an entry (and so never share a prepared object).
- * Type and algorithm are known names (checked before) without NUL; hex and base64 hold none.
- */
-export function cacheIdOf(key: KeyUnderLmk): string {
-  return `${key.type}\u0000${key.algorithm}\u0000${key.kcv.toString('hex')}\u0000${key.ciphertext.toString('base64')}`;
 }
 
 /**

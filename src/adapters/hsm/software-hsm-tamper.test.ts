@@ -134,22 +134,37 @@ describe('software HSM: key usage', () => {
 });
 
 describe('KeyCache', () => {
-  it('keeps at most its bound, drops the least recently used and wipes what it drops', () => {
-    const cache = new KeyCache(2);
+  const keyOf = (fill: number): KeyUnderLmk => ({ type: 'MAK', algorithm: 'tdes-2key', kcv: Buffer.alloc(3, fill), ciphertext: Buffer.alloc(45, fill) });
+
+  it.each([
+    ['its own fingerprints', undefined],
+    ['every key in one bucket', () => 7],
+  ] as const)('keeps at most its bound, drops the least recently used and wipes what it drops (%s)', (_, fingerprintOf) => {
+    const cache = new KeyCache(2, fingerprintOf === undefined ? {} : { fingerprintOf });
     const a = Buffer.alloc(16, 0xaa);
     const b = Buffer.alloc(16, 0xbb);
-    const entryA = new CachedKey(a);
-    cache.set('a', entryA);
-    cache.set('b', new CachedKey(b));
-    expect(cache.get('a')).toBe(entryA); // a is now the most recent
-    cache.set('c', new CachedKey(Buffer.alloc(16, 0xcc)));
+    const entryA = new CachedKey(a, keyOf(0xa));
+    cache.set(entryA);
+    cache.set(new CachedKey(b, keyOf(0xb)));
+    expect(cache.get(keyOf(0xa))).toBe(entryA); // a is now the most recent
+    cache.set(new CachedKey(Buffer.alloc(16, 0xcc), keyOf(0xc)));
     expect(cache.size).toBe(2);
-    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get(keyOf(0xb))).toBeUndefined();
     expect(b.every((byte) => byte === 0)).toBe(true);
-    expect(cache.get('a')).toBe(entryA);
+    expect(cache.get(keyOf(0xa))).toBe(entryA);
     expect(a.every((byte) => byte === 0xaa)).toBe(true);
-    cache.clear();
+    // Only the very same type, algorithm, KCV and ciphertext find the entry.
+    expect(cache.get({ ...keyOf(0xa), type: 'PIK' })).toBeUndefined();
+    expect(cache.get({ ...keyOf(0xa), algorithm: 'tdes-3key' })).toBeUndefined();
+    expect(cache.get({ ...keyOf(0xa), kcv: Buffer.alloc(3, 0xb) })).toBeUndefined();
+    expect(cache.get({ ...keyOf(0xa), ciphertext: Buffer.alloc(44, 0xa) })).toBeUndefined();
+    // The same key set again replaces (and wipes) its old entry.
+    cache.set(new CachedKey(Buffer.alloc(16, 0xdd), keyOf(0xa)));
+    expect(cache.size).toBe(2);
     expect(a.every((byte) => byte === 0)).toBe(true);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    expect(cache.get(keyOf(0xc))).toBeUndefined();
     expect(entryA.wiped).toBe(true);
     expect(JSON.stringify(cache)).toBe('{"entries":0}');
   });
