@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 
 /**
  * The store port. Domain modules speak Kysely (a typed query builder, not an ORM) and own their
@@ -35,7 +35,65 @@ export interface Store {
    * database only through `trx` and must not wait on anything slow outside it.
    */
   transact<Tables, T>(work: (trx: Transaction<Tables>) => Promise<T>): Promise<T>;
+  /** When rows a service caches may have changed (`StoreChanges`, `EpochCache`). */
+  readonly changes: StoreChanges;
   close(): Promise<void>;
+}
+
+/**
+ * What services that cache rows (the terminal, its merchant, its EMV parameter versions: read on
+ * every request) need from the store to stay correct: an epoch that moves whenever a cached row
+ * may have changed.
+ */
+export interface StoreChanges {
+  /**
+   * Changes whenever rows of the watched tables may have changed: a write announced with `wrote`,
+   * or a commit by another process or node — on SQLite any commit by another connection
+   * (`PRAGMA data_version`), on PostgreSQL a notification from the tables' triggers
+   * (`watchTableChanges`), which arrives a moment after that commit. `undefined` while the store
+   * cannot tell (PostgreSQL's listening connection is not up): cache nothing then.
+   */
+  epoch(): number | undefined;
+  /**
+   * Announces a write to a watched table: the epoch moves now and, when the write is inside `trx`,
+   * again once that transaction has committed or rolled back (before its result is returned).
+   */
+  wrote(trx?: Transaction<unknown>): void;
+}
+
+/**
+ * Runs `write`, a write to a watched table on `db` (a service's own handle or a caller's
+ * transaction), announced to `changes`: before it starts and, once it has committed or rolled
+ * back, again (by the store for a transaction, here for a write on its own).
+ */
+export async function announcedWrite<Tables, T>(changes: StoreChanges, db: Kysely<Tables>, write: () => Promise<T>): Promise<T> {
+  const trx = db.isTransaction ? (db as unknown as Transaction<unknown>) : undefined;
+  changes.wrote(trx);
+  try {
+    return await write();
+  } finally {
+    if (trx === undefined) changes.wrote();
+  }
+}
+
+/** The channel the watched tables' triggers notify on PostgreSQL; the payload is the table's schema. */
+export const STORE_CHANGES_CHANNEL = 'bastion_changes';
+
+/**
+ * Makes commits to `table` move every store's epoch (`StoreChanges.epoch`), for a migration of the
+ * module that owns it: on PostgreSQL a statement-level trigger notifies `STORE_CHANGES_CHANNEL`
+ * with the schema's name; SQLite needs nothing (every commit moves its data version).
+ */
+export async function watchTableChanges(db: Kysely<unknown>, dialect: SqlDialect, table: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`not a table name: ${table}`);
+  await sql
+    .raw(
+      `create or replace function bastion_notify_change() returns trigger language plpgsql as $$ ` +
+        `begin perform pg_notify('${STORE_CHANGES_CHANNEL}', tg_table_schema); return null; end $$`,
+    )
+    .execute(db);
+  await sql.raw(`create trigger ${table}_notify_change after insert or update or delete or truncate on ${table} for each statement execute function bastion_notify_change()`).execute(db);
 }
 
 /** The column type for bytes in each dialect. */

@@ -30,7 +30,11 @@ export class GroupCommitter {
   #groups = 0;
   #units = 0;
 
-  constructor(private readonly db: Kysely<unknown>) {}
+  /** `settled` is told of each transaction once it has committed or rolled back, before its units hear. */
+  constructor(
+    private readonly db: Kysely<unknown>,
+    private readonly settled: (trx: Transaction<unknown> | undefined) => void = () => undefined,
+  ) {}
 
   run<T>(work: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -68,26 +72,36 @@ export class GroupCommitter {
     const [only] = group;
     if (group.length === 1 && only !== undefined) {
       // Alone: the transaction is the unit's own, no savepoint needed.
+      let opened: Transaction<unknown> | undefined;
       try {
-        const value = await this.db.transaction().execute((trx) => only.work(trx));
+        const value = await this.db.transaction().execute((trx) => {
+          opened = trx;
+          return only.work(trx);
+        });
+        this.settled(opened);
         this.#count(1);
         only.resolve(value);
       } catch (error) {
+        this.settled(opened);
         only.reject(error);
       }
       return;
     }
     let settled: Settled[];
+    let opened: Transaction<unknown> | undefined;
     try {
       settled = await this.db.transaction().execute(async (trx) => {
+        opened = trx;
         const outcomes: Settled[] = [];
         for (const unit of group) outcomes.push(await runInSavepoint(trx, unit));
         return outcomes;
       });
     } catch (error) {
+      this.settled(opened);
       for (const unit of group) unit.reject(error);
       return;
     }
+    this.settled(opened);
     this.#count(group.length);
     for (const [index, unit] of group.entries()) {
       const outcome = settled[index];

@@ -7,6 +7,8 @@ import { BastionError } from '../../lib/errors/index.js';
 import { isPreparedSqlText } from '../../ports/prepared-query.js';
 import type { SqlDialect, Store } from '../../ports/store.js';
 import { GroupCommitter } from './group-commit.js';
+import { PostgresChanges } from './postgres-changes.js';
+import { SqliteChanges, type LocalChanges } from './store-changes.js';
 
 /** Where the store lives: a SQLite file (the embedded default) or a PostgreSQL URL. */
 export type StoreLocation = { readonly sqliteFile: string } | { readonly postgresUrl: string; readonly schema?: string };
@@ -33,10 +35,11 @@ class KyselyStore implements Store {
   constructor(
     readonly dialect: SqlDialect,
     private readonly kysely: Kysely<unknown>,
+    readonly changes: LocalChanges & { close?: () => Promise<void> },
   ) {
     // SQLite has one writer: units share commits. PostgreSQL commits concurrent transactions from
     // its pool's connections and groups their WAL flushes itself (its own group commit).
-    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely) : undefined;
+    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }) : undefined;
   }
 
   db<Tables>(): Kysely<Tables> {
@@ -45,10 +48,19 @@ class KyselyStore implements Store {
 
   transact<Tables, T>(work: (trx: Transaction<Tables>) => Promise<T>): Promise<T> {
     const run = work as unknown as (trx: Transaction<unknown>) => Promise<T>;
-    return this.#groupCommit === undefined ? this.kysely.transaction().execute(run) : this.#groupCommit.run(run);
+    if (this.#groupCommit !== undefined) return this.#groupCommit.run(run);
+    let opened: Transaction<unknown> | undefined;
+    return this.kysely
+      .transaction()
+      .execute((trx) => {
+        opened = trx;
+        return run(trx);
+      })
+      .finally(() => { this.changes.settled(opened); });
   }
 
   async close(): Promise<void> {
+    await this.changes.close?.();
     await this.kysely.destroy();
   }
 }
@@ -149,17 +161,15 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     database.defaultSafeIntegers(true);
-    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }));
+    const dataVersion = database.prepare('pragma data_version').pluck();
+    const changes = new SqliteChanges(() => dataVersion.get());
+    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), changes);
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new BastionError('STORE_ERR_CONFIG', 'the PostgreSQL schema name must be lower-case letters, digits and _', { argument: 'schema' });
   }
-  const pool = new pg.Pool({
-    connectionString: location.postgresUrl,
-    max: options.poolSize ?? 10,
-    Client: NamingClient,
-    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
-  });
-  return new KyselyStore('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }));
+  const connection = { connectionString: location.postgresUrl, ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }) };
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10, Client: NamingClient });
+  return new KyselyStore('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), new PostgresChanges(connection));
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { ModuleMigrations, Store } from '../../ports/store.js';
 import { migrateStore } from './migrate.js';
-import { openStore } from './open-store.js';
+import { openStore, type StoreLocation } from './open-store.js';
 
 /**
  * Test support (left out of the build): every storage test runs on both dialects. SQLite gets a
@@ -45,9 +45,10 @@ const sqlite: TestDatabase = {
   name: 'sqlite',
   async open(modules) {
     const dir = mkdtempSync(join(tmpdir(), 'bastion-test-'));
-    const store = openStore({ sqliteFile: join(dir, 'bastion.sqlite') });
+    const location = { sqliteFile: join(dir, 'bastion.sqlite') };
+    const store = openStore(location);
     await migrateStore(store, modules);
-    return withCleanup(store, () => {
+    return withCleanup(store, location, () => {
       rmSync(dir, { recursive: true, force: true });
       return Promise.resolve();
     });
@@ -62,7 +63,8 @@ const postgres: TestDatabase = {
     await admin.connect();
     await admin.query(`create schema ${schema}`);
     await admin.end();
-    const store = openStore({ postgresUrl: testPostgresUrl, schema }, { poolSize: 4 });
+    const location = { postgresUrl: testPostgresUrl, schema };
+    const store = openStore(location, { poolSize: 4 });
     const dropSchema = async (): Promise<void> => {
       const dropper = new pg.Client({ connectionString: testPostgresUrl });
       await dropper.connect();
@@ -77,20 +79,36 @@ const postgres: TestDatabase = {
       await dropSchema();
       throw error;
     }
-    return withCleanup(store, dropSchema);
+    return withCleanup(store, location, dropSchema);
   },
 };
 
-function withCleanup(store: Store, cleanup: () => Promise<void>): Store {
-  return {
+/** Where each store opened here lives, so that a test can open another connection to it. */
+const locations = new WeakMap<Store, StoreLocation>();
+
+/**
+ * Another store on the same database as `store` (opened by `open` above): what another process
+ * or host node sees and does. Closing it removes nothing.
+ */
+export function openSecondStore(store: Store): Store {
+  const location = locations.get(store);
+  if (location === undefined) throw new Error('openSecondStore takes a store opened by a TestDatabase');
+  return openStore(location, { poolSize: 2 });
+}
+
+function withCleanup(store: Store, location: StoreLocation, cleanup: () => Promise<void>): Store {
+  const wrapped: Store = {
     dialect: store.dialect,
     db: () => store.db(),
     transact: (work) => store.transact(work),
+    changes: store.changes,
     async close() {
       await store.close();
       await cleanup();
     },
   };
+  locations.set(wrapped, location);
+  return wrapped;
 }
 
 /** The databases to run on: SQLite always, PostgreSQL when it answers. */

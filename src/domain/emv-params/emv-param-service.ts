@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { EpochCache } from '../../lib/cache/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import { unionPayDecodeAid, unionPayEncodeAid, unionPayEncodeCapk, type UnionPayAid, type UnionPayCapk } from '../../lib/tlv/index.js';
-import type { Store } from '../../ports/store.js';
+import { announcedWrite, type Store } from '../../ports/store.js';
 import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import type { AuditLog } from '../audit/index.js';
 import { keyName, type EmvParameterSet } from './parameter-file.js';
@@ -50,6 +51,11 @@ const downloadVersions = new PreparedQuery((db: Kysely<EmvParamsTables>, arg: Ar
     .where('state.id', '=', 1),
 );
 
+type DownloadVersions = NonNullable<Awaited<ReturnType<typeof downloadVersions.first>>>;
+
+/** Terminals whose download versions are kept in memory per process. */
+export const EMV_VERSIONS_CACHED_MAX = 10_000;
+
 /**
  * The EMV parameter set the host downloads to terminals (CAPKs and AID parameters), its version,
  * and per terminal the version of its last complete download. Imports replace the whole set in
@@ -57,6 +63,8 @@ const downloadVersions = new PreparedQuery((db: Kysely<EmvParamsTables>, arg: Ar
  */
 export class EmvParamService {
   readonly pageBytesMax: number;
+  /** `downloadVersions` rows by terminal id (see `downloadNeeded`). */
+  private readonly versionsCache = new EpochCache<string, DownloadVersions>(EMV_VERSIONS_CACHED_MAX);
 
   constructor(
     private readonly store: Store,
@@ -79,7 +87,7 @@ export class EmvParamService {
     const aidRows = set.aids.map((aid) => ({ name: aid.aid.toString('hex').toUpperCase(), aid, bytes: unionPayEncodeAid(aid) }));
     const capkDigest = digest(capkRows);
     const aidDigest = digest(aidRows);
-    return this.db().transaction().execute(async (trx) => {
+    return announcedWrite(this.store.changes, this.db(), () => this.db().transaction().execute(async (trx) => {
       const state = await readState(trx, this.store.dialect === 'postgres');
       const previousCapks = new Map((await trx.selectFrom('emv_params_capks').selectAll().execute()).map((row) => {
         const capk = capkOf(row);
@@ -141,7 +149,7 @@ export class EmvParamService {
         },
       });
       return result;
-    });
+    }));
   }
 
   async versions(): Promise<EmvParamVersions> {
@@ -174,9 +182,15 @@ export class EmvParamService {
   /** What `terminalId` must still download for the current set, or undefined when it is up to date. */
   async downloadNeeded(terminalId: string): Promise<EmvParamDownloadNeeded> {
     // Asked after every reply the host sends, so the set's versions and the terminal's come in
-    // one statement: one round trip on the hot path, not two.
-    const row = await downloadVersions.first(this.db(), { terminalId });
-    if (row === undefined) throw stateRowMissing();
+    // one statement, kept in memory while the store's change epoch stands (as terminals are).
+    const changes = this.store.changes;
+    const epoch = changes.epoch();
+    let row = this.versionsCache.get(terminalId, epoch);
+    if (row === undefined) {
+      row = await downloadVersions.first(this.db(), { terminalId });
+      if (row === undefined) throw stateRowMissing();
+      this.versionsCache.set(terminalId, Object.freeze(row), epoch, changes.epoch());
+    }
     if (row.version === 0n) return undefined;
     if ((row.terminal_capk_version ?? 0n) < row.capk_version) return 'capks';
     if ((row.terminal_aid_version ?? 0n) < row.aid_version) return 'aids';
@@ -188,7 +202,7 @@ export class EmvParamService {
    * version recorded.
    */
   async recordDownloadComplete(terminalId: string, part: 'capks' | 'aids'): Promise<bigint> {
-    return this.db().transaction().execute(async (trx) => {
+    return announcedWrite(this.store.changes, this.db(), () => this.db().transaction().execute(async (trx) => {
       const state = await readState(trx, this.store.dialect === 'postgres');
       const version = part === 'capks' ? state.capk_version : state.aid_version;
       const existing = await trx.selectFrom('emv_params_terminals').selectAll().where('terminal_id', '=', terminalId).executeTakeFirst();
@@ -199,7 +213,7 @@ export class EmvParamService {
         await trx.updateTable('emv_params_terminals').set(part === 'capks' ? { capk_version: version, updated_at_ms: atMs } : { aid_version: version, updated_at_ms: atMs }).where('terminal_id', '=', terminalId).execute();
       }
       return version;
-    });
+    }));
   }
 }
 

@@ -5,7 +5,7 @@ import { storeModules } from '../../adapters/store/modules.js';
 import { databases } from '../../adapters/store/test-databases.js';
 import { expectBastionError, expectBastionRejection } from '../../lib/errors/test-helpers.js';
 import { unionPayEncodeAid } from '../../lib/tlv/index.js';
-import type { Store } from '../../ports/store.js';
+import { announcedWrite, type Store } from '../../ports/store.js';
 import { AuditLog, readAuditTail } from '../audit/index.js';
 import { testChainKey } from '../audit/test-audit.js';
 import { EmvParamService, keyName, parseEmvParameterFile } from './index.js';
@@ -101,7 +101,9 @@ describe.each(databases)('EMV parameter import on $name', (database) => {
     }
     await service.import(parseEmvParameterFile(text(shippedParameters())), 'operator-1');
     expect(await service.downloadNeeded('10000001')).toBe('capks');
-    await store.db<{ emv_params_state: { id: number } }>().deleteFrom('emv_params_state').execute();
+    // A write behind the service's back, announced as every writer to a watched table must.
+    const raw = store.db<{ emv_params_state: { id: number } }>();
+    await announcedWrite(store.changes, raw, () => raw.deleteFrom('emv_params_state').execute());
     await expectBastionRejection(service.downloadNeeded('10000001'), 'PARAMS_ERR_CORRUPT');
     await expectBastionRejection(service.versions(), 'PARAMS_ERR_CORRUPT');
   });

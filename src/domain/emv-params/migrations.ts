@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { bytesColumn, type ModuleMigrations } from '../../ports/store.js';
+import { bytesColumn, watchTableChanges, type ModuleMigrations } from '../../ports/store.js';
 
 /** The EMV parameter module's schema (docs/emv-parameters.md). Append-only once released. */
 export const emvParamsMigrations: ModuleMigrations = {
@@ -53,6 +53,14 @@ export const emvParamsMigrations: ModuleMigrations = {
           .addColumn('aid_version', 'bigint', (column) => column.notNull())
           .addColumn('updated_at_ms', 'bigint', (column) => column.notNull())
           .execute();
+      },
+    },
+    {
+      // The host caches these rows per request; commits to them on any node must reach its cache.
+      name: '0002_notify_changes',
+      async up(db, dialect) {
+        await watchTableChanges(db, dialect, 'emv_params_state');
+        await watchTableChanges(db, dialect, 'emv_params_terminals');
       },
     },
   ],

@@ -1,15 +1,16 @@
 import { BastionError } from '../../lib/errors/index.js';
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import type { Merchant } from '../merchants/index.js';
-import { terminalMayTransact, type Terminal } from '../terminals/index.js';
+import { terminalMayTransact, terminalRefusalCodes, type Terminal, type TerminalDecision } from '../terminals/index.js';
 import type { HostDependencies } from './deps.js';
 import { isSameTransaction, replayAnswer } from './duplicate.js';
-import { macOptionsOf, verifyRequestMac } from './mac-check.js';
+import { macOptionsOf, recordMacCheck, requestMacVerifies } from './mac-check.js';
 import { packPlain, packWithMac, replyFor } from './reply.js';
 import { refusalCodes } from './response-codes.js';
 import { refuseTerminal } from './refusal-event.js';
 import type { HostTables } from './tables.js';
 import { findAnswered, REVERSED_UNSEEN_KIND, type AnsweredRequest, type RecordKey } from './transaction-record.js';
+import { lookUpTerminal } from './terminal-lookup.js';
 
 type Request = IsoMessage<UnionPayPosSpec>;
 
@@ -28,10 +29,33 @@ export type Identification = { readonly identified: true; readonly terminal: Ter
  * The first steps of every request a signed-in terminal MACs: identify the terminal (and its
  * merchant), check that it may transact (42 and 60.2 when sent), and verify the MAC. Refusals
  * here carry no MAC: the host cannot vouch for the working keys yet.
+ *
+ * The terminal and merchant come from the services' caches. On PostgreSQL those can be a moment
+ * behind a commit on another node (new working keys from a sign-in there, a lifted lock), so a
+ * known terminal is refused — and a MAC failure counted — only on what the database says now.
  */
 export async function identifyTerminal(deps: HostDependencies, request: Request, message: Buffer): Promise<Identification> {
-  const terminal = await deps.terminals.findByTerminalId(request.get(41) ?? '');
-  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
+  const remembered = await examine(deps, request, message, false);
+  const examined = remembered.ok || remembered.terminal === undefined ? remembered : await examine(deps, request, message, true);
+  if (examined.ok) {
+    await recordMacCheck(deps, examined.terminal, true);
+    return { identified: true, terminal: examined.terminal, merchant: examined.merchant };
+  }
+  if (examined.macFailed) {
+    await recordMacCheck(deps, examined.terminal, false);
+    return { identified: false, reply: packPlain(replyFor(request, refusalCodes['mac-failure'])) };
+  }
+  return { identified: false, reply: await refuseTerminal(deps, request, examined.decision) };
+}
+
+type Examined =
+  | { readonly ok: true; readonly terminal: Terminal; readonly merchant: Merchant }
+  | { readonly ok: false; readonly macFailed: true; readonly terminal: Terminal }
+  | { readonly ok: false; readonly macFailed: false; readonly terminal: Terminal | undefined; readonly decision: TerminalDecision };
+
+/** The terminal and merchant (`fresh`: from the database), whether they may transact, and the MAC check. */
+async function examine(deps: HostDependencies, request: Request, message: Buffer, fresh: boolean): Promise<Examined> {
+  const { terminal, merchant } = await lookUpTerminal(deps, request, fresh);
   const field60 = request.get(60);
   const merchantId = request.get(42);
   const decision = terminalMayTransact(terminal, merchant, {
@@ -39,9 +63,11 @@ export async function identifyTerminal(deps: HostDependencies, request: Request,
     ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }),
     ...(field60 === undefined ? {} : { batchNumberInRequest: field60.batchNumber }),
   });
-  if (!decision.ok || terminal === undefined || merchant === undefined) return { identified: false, reply: await refuseTerminal(deps, request, decision) };
-  if (!(await verifyRequestMac(deps, terminal, message, request.get(64)))) return { identified: false, reply: packPlain(replyFor(request, refusalCodes['mac-failure'])) };
-  return { identified: true, terminal, merchant };
+  if (!decision.ok || terminal === undefined || merchant === undefined) {
+    return { ok: false, macFailed: false, terminal, decision: decision.ok ? { ok: false, reason: 'unknown-terminal', responseCode: terminalRefusalCodes['unknown-terminal'] } : decision };
+  }
+  if (!(await requestMacVerifies(deps, terminal, message, request.get(64)))) return { ok: false, macFailed: true, terminal };
+  return { ok: true, terminal, merchant };
 }
 
 /**

@@ -15,6 +15,7 @@ import type { HostDependencies } from './deps.js';
 import { refuseTerminal } from './refusal-event.js';
 import { packPlain, replyFor } from './reply.js';
 import { refusalCodes } from './response-codes.js';
+import { lookUpTerminal } from './terminal-lookup.js';
 
 type Request = IsoMessage<UnionPayPosSpec>;
 
@@ -86,8 +87,7 @@ async function withAdmitted(
   request: Request,
   fill: (params: EmvParamService, reply: IsoMessage<UnionPayPosSpec>, terminal: Terminal) => Promise<void>,
 ): Promise<Buffer> {
-  const terminal = await deps.terminals.findByTerminalId(request.get(41) ?? '');
-  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
+  const { terminal, merchant } = await lookUpTerminal(deps, request, true);
   const merchantId = request.get(42);
   const decision = terminalMayTransact(terminal, merchant, { today: deps.terminals.today(), ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }) });
   if (!decision.ok || terminal === undefined) return refuseTerminal(deps, request, decision);

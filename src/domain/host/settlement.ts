@@ -11,6 +11,7 @@ import { refusalCodes } from './response-codes.js';
 import { readSettlementField, writeSettlementField } from './settlement-field.js';
 import { countedTransactions, totalsOf } from './settlement-totals.js';
 import type { HostTables } from './tables.js';
+import { lookUpTerminal } from './terminal-lookup.js';
 
 type Request = IsoMessage<UnionPayPosSpec>;
 
@@ -33,8 +34,7 @@ export type BatchAdmission =
  * terminal sent it (docs/protocol.md says why, where some terminals send no MAC here).
  */
 export async function admitBatchMessage(deps: HostDependencies, request: Request, message: Buffer): Promise<BatchAdmission> {
-  const terminal = await deps.terminals.findByTerminalId(request.get(41) ?? '');
-  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
+  const { terminal, merchant } = await lookUpTerminal(deps, request, true);
   const merchantId = request.get(42);
   const decision = terminalMayTransact(terminal, merchant, { today: deps.terminals.today(), ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }) });
   if (!decision.ok || terminal === undefined || merchant === undefined) return { ok: false, reply: await refuseTerminal(deps, request, decision) };

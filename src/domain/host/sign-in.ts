@@ -3,6 +3,7 @@ import { terminalMaySignIn, terminalMayTransact } from '../terminals/index.js';
 import type { HostDependencies } from './deps.js';
 import { refuseTerminal } from './refusal-event.js';
 import { packPlain, replyFor } from './reply.js';
+import { lookUpTerminal } from './terminal-lookup.js';
 
 /** 60.3 of a sign-in that asks for PIK, double-length-slot MAK and TDK (docs/protocol.md). */
 export const SIGN_IN_NETWORK_CODE = '004';
@@ -16,8 +17,7 @@ const batchPattern = /^(?!000000)\d{6}$/;
  * terminal's check.
  */
 export async function signIn(deps: HostDependencies, request: IsoMessage<UnionPayPosSpec>): Promise<Buffer> {
-  const terminal = await deps.terminals.findByTerminalId(request.get(41) ?? '');
-  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
+  const { terminal, merchant } = await lookUpTerminal(deps, request, true);
   const merchantId = request.get(42);
   const decision = terminalMaySignIn(terminal, merchant, merchantId === undefined ? {} : { merchantIdInRequest: merchantId });
   if (!decision.ok || terminal?.tmk === undefined) return refuseTerminal(deps, request, decision);
@@ -43,8 +43,7 @@ export async function signIn(deps: HostDependencies, request: IsoMessage<UnionPa
 
 /** Sign-out (0820, 60.3 = 002): the working keys are erased; the terminal must sign in again. */
 export async function signOut(deps: HostDependencies, request: IsoMessage<UnionPayPosSpec>): Promise<Buffer> {
-  const terminal = await deps.terminals.findByTerminalId(request.get(41) ?? '');
-  const merchant = terminal === undefined ? undefined : await deps.merchants.find(terminal.merchantId);
+  const { terminal, merchant } = await lookUpTerminal(deps, request, true);
   const merchantId = request.get(42);
   const decision = terminalMayTransact(terminal, merchant, { today: deps.terminals.today(), ...(merchantId === undefined ? {} : { merchantIdInRequest: merchantId }) });
   if (!decision.ok || terminal === undefined) return refuseTerminal(deps, request, decision);

@@ -1,4 +1,4 @@
-import type { ModuleMigrations } from '../../ports/store.js';
+import { watchTableChanges, type ModuleMigrations } from '../../ports/store.js';
 
 /** The merchants module's schema. Append-only once released. */
 export const merchantsMigrations: ModuleMigrations = {
@@ -26,6 +26,13 @@ export const merchantsMigrations: ModuleMigrations = {
           .addColumn('updated_at_ms', 'bigint', (column) => column.notNull())
           .addUniqueConstraint('merchants_merchants_merchant_id_key', ['merchant_id'])
           .execute();
+      },
+    },
+    {
+      // The host caches these rows per request; commits to them on any node must reach its cache.
+      name: '0002_notify_changes',
+      async up(db, dialect) {
+        await watchTableChanges(db, dialect, 'merchants_merchants');
       },
     },
   ],

@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
-import { isUniqueViolation, type Store } from '../../ports/store.js';
+import { EpochCache } from '../../lib/cache/index.js';
+import { announcedWrite, isUniqueViolation, type Store, type StoreChanges } from '../../ports/store.js';
 import { isMerchantId, isMerchantStatus, MERCHANT_FEE_RATE_BASIS_POINTS_MAX, merchantStatuses, normaliseNewMerchant, validateMerchantId, type Merchant, type MerchantStatus, type NewMerchant } from './merchant.js';
 import type { MerchantRow, MerchantsTables } from './merchant-tables.js';
 
@@ -20,12 +21,18 @@ const merchantById = new PreparedQuery((db: Kysely<MerchantsTables>, arg: Argume
 );
 
 /** The merchants module's service: the only way other modules reach merchant data. */
+/** Merchants kept in memory per process (read on every request; see `find`). */
+export const MERCHANTS_CACHED_MAX = 10_000;
+
 export class MerchantService {
   private readonly db: Kysely<MerchantsTables>;
   private readonly clock: () => bigint;
+  private readonly changes: StoreChanges;
+  private readonly cache = new EpochCache<string, Merchant>(MERCHANTS_CACHED_MAX);
 
   constructor(store: Store, options: MerchantServiceOptions) {
     this.db = store.db<MerchantsTables>();
+    this.changes = store.changes;
     this.clock = options.clock;
   }
 
@@ -34,7 +41,7 @@ export class MerchantService {
     const merchant = normaliseNewMerchant(input);
     const nowMs = this.clock();
     try {
-      const row = await this.db
+      const row = await announcedWrite(this.changes, this.db, () => this.db
         .insertInto('merchants_merchants')
         .values({
           merchant_id: merchant.merchantId,
@@ -49,7 +56,7 @@ export class MerchantService {
           updated_at_ms: nowMs,
         })
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirstOrThrow());
       return merchantFromRow(row);
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -59,11 +66,23 @@ export class MerchantService {
     }
   }
 
-  /** The merchant with this field-42 id, or undefined (also for an id that is not well formed). */
-  async find(merchantId: string): Promise<Merchant | undefined> {
+  /**
+   * The merchant with this field-42 id, or undefined (also for an id that is not well formed).
+   * Served from memory while the store's change epoch stands, as `TerminalService.findByTerminalId`;
+   * `fresh` reads the database.
+   */
+  async find(merchantId: string, options: { readonly fresh?: boolean } = {}): Promise<Merchant | undefined> {
     if (!isMerchantId(merchantId)) return undefined;
+    const epoch = this.changes.epoch();
+    if (options.fresh !== true) {
+      const cached = this.cache.get(merchantId, epoch);
+      if (cached !== undefined) return cached;
+    }
     const row = await merchantById.first(this.db, { merchantId });
-    return row === undefined ? undefined : merchantFromRow(row);
+    if (row === undefined) return undefined;
+    const merchant = Object.freeze(merchantFromRow(row));
+    this.cache.set(merchantId, merchant, epoch, this.changes.epoch());
+    return merchant;
   }
 
   /** The merchant, if it exists and may transact; otherwise MERCHANT_ERR_NOT_FOUND or MERCHANT_ERR_NOT_ACTIVE. */
@@ -83,12 +102,9 @@ export class MerchantService {
     if (!isMerchantStatus(status)) {
       throw new BastionError('MERCHANT_ERR_STATUS', `a merchant status is one of ${merchantStatuses.join(', ')}`, { argument: 'status' });
     }
-    const row = await this.db
-      .updateTable('merchants_merchants')
-      .set({ status, updated_at_ms: this.clock() })
-      .where('merchant_id', '=', merchantId)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await announcedWrite(this.changes, this.db, () =>
+      this.db.updateTable('merchants_merchants').set({ status, updated_at_ms: this.clock() }).where('merchant_id', '=', merchantId).returningAll().executeTakeFirst(),
+    );
     if (row === undefined) throw new BastionError('MERCHANT_ERR_NOT_FOUND', `merchant ${merchantId} does not exist`, { argument: 'merchantId' });
     return merchantFromRow(row);
   }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { bytesColumn, type ModuleMigrations } from '../../ports/store.js';
+import { bytesColumn, watchTableChanges, type ModuleMigrations } from '../../ports/store.js';
 
 /** The terminals module's schema. Append-only once released. */
 export const terminalsMigrations: ModuleMigrations = {
@@ -53,6 +53,13 @@ export const terminalsMigrations: ModuleMigrations = {
           .addCheckConstraint('terminals_terminals_counters_nonnegative', sql`mac_failure_count >= 0 and key_generation >= 0`)
           .execute();
         await db.schema.createIndex('terminals_terminals_merchant_id_idx').on('terminals_terminals').column('merchant_id').execute();
+      },
+    },
+    {
+      // The host caches these rows per request; commits to them on any node must reach its cache.
+      name: '0002_notify_changes',
+      async up(db, dialect) {
+        await watchTableChanges(db, dialect, 'terminals_terminals');
       },
     },
   ],

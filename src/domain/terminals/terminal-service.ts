@@ -2,7 +2,8 @@ import { sql, type Kysely, type Selectable, type Transaction, type Updateable } 
 import { BastionError } from '../../lib/errors/index.js';
 import type { KeyType, KeyUnderLmk } from '../../ports/hsm.js';
 import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
-import { isUniqueViolation, type Store } from '../../ports/store.js';
+import { EpochCache } from '../../lib/cache/index.js';
+import { announcedWrite, isUniqueViolation, type Store, type StoreChanges } from '../../ports/store.js';
 import type { MerchantService } from '../merchants/index.js';
 import { LocalDateFormatter } from './local-date.js';
 import {
@@ -89,8 +90,13 @@ const mayChangeKeys = ['new', 'active'] as const;
 const terminalById = new PreparedQuery((db: Kysely<TerminalsTables>, arg: ArgumentOf<{ terminalId: string }>) =>
   db.selectFrom('terminals_terminals').selectAll().where('terminal_id', '=', arg('terminalId')),
 );
+/** Terminals kept in memory per process (read on every request; see `findByTerminalId`). */
+export const TERMINALS_CACHED_MAX = 10_000;
+
 export class TerminalService {
   private readonly db: Kysely<TerminalsTables>;
+  private readonly changes: StoreChanges;
+  private readonly cache = new EpochCache<string, Terminal>(TERMINALS_CACHED_MAX);
   private readonly clock: () => bigint;
   private readonly dates: LocalDateFormatter;
 
@@ -100,6 +106,7 @@ export class TerminalService {
     options: TerminalServiceOptions,
   ) {
     this.db = store.db<TerminalsTables>();
+    this.changes = store.changes;
     this.clock = options.clock;
     this.dates = new LocalDateFormatter(options.timeZone);
   }
@@ -130,7 +137,7 @@ export class TerminalService {
     const merchant = await this.merchants.requireActive(input.merchantId);
     const nowMs = this.clock();
     try {
-      const row = await this.db
+      const row = await announcedWrite(this.changes, this.db, () => this.db
         .insertInto('terminals_terminals')
         .values({
           terminal_id: terminalId,
@@ -155,7 +162,7 @@ export class TerminalService {
           updated_at_ms: nowMs,
         })
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirstOrThrow());
       return terminalFromRow(row);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -166,11 +173,24 @@ export class TerminalService {
     }
   }
 
-  /** The terminal with this field-41 id, or undefined (also for an id that is not well formed). */
-  async findByTerminalId(terminalId: string): Promise<Terminal | undefined> {
+  /**
+   * The terminal with this field-41 id, or undefined (also for an id that is not well formed).
+   * Served from memory while the store's change epoch stands (`StoreChanges`): on SQLite that is
+   * exact; on PostgreSQL a commit on another node reaches this cache a moment after it commits,
+   * so a caller about to refuse on what it read asks again with `fresh` (read from the database).
+   */
+  async findByTerminalId(terminalId: string, options: { readonly fresh?: boolean } = {}): Promise<Terminal | undefined> {
     if (!isTerminalId(terminalId)) return undefined;
+    const epoch = this.changes.epoch();
+    if (options.fresh !== true) {
+      const cached = this.cache.get(terminalId, epoch);
+      if (cached !== undefined) return cached;
+    }
     const row = await terminalById.first(this.db, { terminalId });
-    return row === undefined ? undefined : terminalFromRow(row);
+    if (row === undefined) return undefined;
+    const terminal = Object.freeze(terminalFromRow(row));
+    this.cache.set(terminalId, terminal, epoch, this.changes.epoch());
+    return terminal;
   }
 
   /** The terminal, or TERMINAL_ERR_NOT_FOUND. */
@@ -215,7 +235,7 @@ export class TerminalService {
       .where('terminal_id', '=', terminalId)
       .where('status', '<>', 'retired');
     if (options.replace !== true) update = update.where('tmk_ciphertext', 'is', null);
-    const row = await update.returningAll().executeTakeFirst();
+    const row = await announcedWrite(this.changes, this.db, () => update.returningAll().executeTakeFirst());
     if (row !== undefined) return terminalFromRow(row);
     const current = await this.findByTerminalId(terminalId);
     if (current !== undefined && current.status !== 'retired' && current.tmk !== undefined) {
@@ -248,7 +268,7 @@ export class TerminalService {
     validateWorkingKeys(workingKeys);
     validateBatchNumber(batchNumber);
     const localDate = this.localDate(atMs);
-    const row = await db
+    const row = await announcedWrite(this.changes, db, () => db
       .updateTable('terminals_terminals')
       .set({
         pik_algorithm: workingKeys.pik.algorithm,
@@ -272,7 +292,7 @@ export class TerminalService {
       .where('status', 'in', mayChangeKeys)
       .where('tmk_ciphertext', 'is not', null)
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst());
     // The refusal reads on the same connection: inside a transaction, SQLite has no other.
     if (row === undefined) throw await this.refusal(terminalId, 'sign in', db);
     return terminalFromRow(row);
@@ -291,13 +311,13 @@ export class TerminalService {
   private async signOutOn(db: Kysely<TerminalsTables>, terminal: TerminalRef): Promise<Terminal> {
     const terminalId = validateTerminalId(terminal.terminalId);
     const nowMs = this.clock();
-    const row = await db
+    const row = await announcedWrite(this.changes, db, () => db
       .updateTable('terminals_terminals')
       .set({ ...noWorkingKeys, signed_out_at_ms: nowMs, updated_at_ms: nowMs })
       .where('terminal_id', '=', terminalId)
       .where('status', '<>', 'retired')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst());
     if (row === undefined) throw await this.refusal(terminalId, 'sign out', db);
     return terminalFromRow(row);
   }
@@ -313,7 +333,7 @@ export class TerminalService {
     if (!Number.isInteger(lockAfter) || lockAfter < 1 || lockAfter > MAC_FAILURES_LOCK_AFTER_MAX) {
       throw new BastionError('TERMINAL_ERR_ARGUMENT', `the MAC-failure lock threshold is from 1 to ${MAC_FAILURES_LOCK_AFTER_MAX}`, { argument: 'lockAfter' });
     }
-    return this.db.transaction().execute(async (trx) => {
+    return announcedWrite(this.changes, this.db, () => this.db.transaction().execute(async (trx) => {
       const nowMs = this.clock();
       const counted = await trx
         .updateTable('terminals_terminals')
@@ -334,7 +354,7 @@ export class TerminalService {
         .returning('id')
         .executeTakeFirst();
       return { consecutiveFailures, locked: true, lockedNow: locked !== undefined };
-    });
+    }));
   }
 
   /**
@@ -344,13 +364,13 @@ export class TerminalService {
    */
   async resetMacFailures(terminal: TerminalRef): Promise<boolean> {
     const terminalId = validateTerminalId(terminal.terminalId);
-    const reset = await this.db
+    const reset = await announcedWrite(this.changes, this.db, () => this.db
       .updateTable('terminals_terminals')
       .set({ mac_failure_count: 0n, updated_at_ms: this.clock() })
       .where('terminal_id', '=', terminalId)
       .where('mac_failure_count', '>', 0n)
       .returning('id')
-      .executeTakeFirst();
+      .executeTakeFirst());
     if (reset === undefined && (await this.findByTerminalId(terminalId)) === undefined) throw notFound(terminalId);
     return reset !== undefined;
   }
@@ -363,13 +383,13 @@ export class TerminalService {
     const terminalId = validateTerminalId(terminal.terminalId);
     const lockReason = validateLockReason(reason);
     const nowMs = this.clock();
-    const row = await this.db
+    const row = await announcedWrite(this.changes, this.db, () => this.db
       .updateTable('terminals_terminals')
       .set({ status: 'locked', lock_reason: lockReason, locked_at_ms: nowMs, ...noWorkingKeys, updated_at_ms: nowMs })
       .where('terminal_id', '=', terminalId)
       .where('status', 'in', mayChangeKeys)
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst());
     if (row !== undefined) return terminalFromRow(row);
     const current = await this.require({ terminalId });
     if (current.status === 'locked') return current;
@@ -382,7 +402,7 @@ export class TerminalService {
    */
   async unlock(terminal: TerminalRef): Promise<Terminal> {
     const terminalId = validateTerminalId(terminal.terminalId);
-    const row = await this.db
+    const row = await announcedWrite(this.changes, this.db, () => this.db
       .updateTable('terminals_terminals')
       .set({
         status: sql<string>`case when last_sign_in_at_ms is null then 'new' else 'active' end`,
@@ -394,7 +414,7 @@ export class TerminalService {
       .where('terminal_id', '=', terminalId)
       .where('status', '=', 'locked')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst());
     if (row === undefined) throw await this.refusal(terminalId, 'unlock');
     return terminalFromRow(row);
   }
@@ -402,12 +422,12 @@ export class TerminalService {
   /** Takes a terminal out of service for good: its master and working keys are erased. */
   async retire(terminal: TerminalRef): Promise<Terminal> {
     const terminalId = validateTerminalId(terminal.terminalId);
-    const row = await this.db
+    const row = await announcedWrite(this.changes, this.db, () => this.db
       .updateTable('terminals_terminals')
       .set({ status: 'retired', tmk_algorithm: null, tmk_ciphertext: null, tmk_kcv: null, ...noWorkingKeys, updated_at_ms: this.clock() })
       .where('terminal_id', '=', terminalId)
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst());
     if (row === undefined) throw notFound(terminalId);
     return terminalFromRow(row);
   }
@@ -415,7 +435,7 @@ export class TerminalService {
   /** After settlement: the next batch number (999999 wraps to 000001), atomically. */
   async advanceBatch(terminal: TerminalRef): Promise<string> {
     const terminalId = validateTerminalId(terminal.terminalId);
-    const row = await this.nextBatchUpdate(this.db, terminalId).returning('batch_number').executeTakeFirst();
+    const row = await announcedWrite(this.changes, this.db, () => this.nextBatchUpdate(this.db, terminalId).returning('batch_number').executeTakeFirst());
     if (row === undefined) throw await this.refusal(terminalId, 'advance the batch of');
     return formatBatchNumber(row.batch_number);
   }
@@ -430,7 +450,7 @@ export class TerminalService {
     const terminalId = validateTerminalId(terminal.terminalId);
     const from = BigInt(validateBatchNumber(fromBatch));
     const db = trx as unknown as Kysely<TerminalsTables>;
-    const row = await this.nextBatchUpdate(db, terminalId).where('batch_number', '=', from).returning('batch_number').executeTakeFirst();
+    const row = await announcedWrite(this.changes, db, () => this.nextBatchUpdate(db, terminalId).where('batch_number', '=', from).returning('batch_number').executeTakeFirst());
     if (row !== undefined) return formatBatchNumber(row.batch_number);
     const current = await db.selectFrom('terminals_terminals').select(['status']).where('terminal_id', '=', terminalId).executeTakeFirst();
     if (current === undefined || current.status === 'retired') throw await this.refusal(terminalId, 'advance the batch of', db);

@@ -1,0 +1,1 @@
+export { EpochCache } from './epoch-cache.js';
