@@ -40,7 +40,10 @@ export interface SoftwareHsmOptions {
    * fixed source to reproduce published key layouts; GCM nonces always come from the CSPRNG.
    */
   readonly random?: RandomSource;
-  /** Unwrapped keys kept in memory (default 4096; 0 turns the cache off). */
+  /**
+   * Unwrapped keys kept in memory, each with the cipher objects (key schedules) prepared from it
+   * for the operations it served (default 4096 keys; 0 turns the cache off).
+   */
   readonly cacheEntriesMax?: number;
 }
 
@@ -154,7 +157,10 @@ export class SoftwareHsm implements HsmPort {
     return this.#run(() => panLookupHash(this.#keyring, hashKey, pan));
   }
 
-  /** Wipes the cached clear keys (the LMK is wiped by its owner, LocalMasterKey.destroy). */
+  /**
+   * Wipes the cached clear keys and drops the cipher objects prepared from them (the LMK is wiped
+   * by its owner, LocalMasterKey.destroy).
+   */
   forgetCachedKeys(): void {
     this.#keyring.forget();
   }
