@@ -183,14 +183,12 @@ export class EmvParamService {
   async downloadNeeded(terminalId: string): Promise<EmvParamDownloadNeeded> {
     // Asked after every reply the host sends, so the set's versions and the terminal's come in
     // one statement, kept in memory while the store's change epoch stands (as terminals are).
-    const changes = this.store.changes;
-    const epoch = changes.epoch();
-    let row = this.versionsCache.get(terminalId, epoch);
-    if (row === undefined) {
-      row = await downloadVersions.first(this.db(), { terminalId });
-      if (row === undefined) throw stateRowMissing();
-      this.versionsCache.set(terminalId, Object.freeze(row), epoch, changes.epoch());
-    }
+    const row = await this.versionsCache.readThrough(
+      terminalId,
+      () => this.store.changes.epoch(),
+      () => downloadVersions.first(this.db(), { terminalId }),
+    );
+    if (row === undefined) throw stateRowMissing();
     if (row.version === 0n) return undefined;
     if ((row.terminal_capk_version ?? 0n) < row.capk_version) return 'capks';
     if ((row.terminal_aid_version ?? 0n) < row.aid_version) return 'aids';

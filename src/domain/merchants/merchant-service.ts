@@ -73,16 +73,15 @@ export class MerchantService {
    */
   async find(merchantId: string, options: { readonly fresh?: boolean } = {}): Promise<Merchant | undefined> {
     if (!isMerchantId(merchantId)) return undefined;
-    const epoch = this.changes.epoch();
-    if (options.fresh !== true) {
-      const cached = this.cache.get(merchantId, epoch);
-      if (cached !== undefined) return cached;
-    }
-    const row = await merchantById.first(this.db, { merchantId });
-    if (row === undefined) return undefined;
-    const merchant = Object.freeze(merchantFromRow(row));
-    this.cache.set(merchantId, merchant, epoch, this.changes.epoch());
-    return merchant;
+    return this.cache.readThrough(
+      merchantId,
+      () => this.changes.epoch(),
+      async () => {
+        const row = await merchantById.first(this.db, { merchantId });
+        return row === undefined ? undefined : merchantFromRow(row);
+      },
+      options.fresh === true,
+    );
   }
 
   /** The merchant, if it exists and may transact; otherwise MERCHANT_ERR_NOT_FOUND or MERCHANT_ERR_NOT_ACTIVE. */

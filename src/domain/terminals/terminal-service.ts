@@ -181,16 +181,15 @@ export class TerminalService {
    */
   async findByTerminalId(terminalId: string, options: { readonly fresh?: boolean } = {}): Promise<Terminal | undefined> {
     if (!isTerminalId(terminalId)) return undefined;
-    const epoch = this.changes.epoch();
-    if (options.fresh !== true) {
-      const cached = this.cache.get(terminalId, epoch);
-      if (cached !== undefined) return cached;
-    }
-    const row = await terminalById.first(this.db, { terminalId });
-    if (row === undefined) return undefined;
-    const terminal = Object.freeze(terminalFromRow(row));
-    this.cache.set(terminalId, terminal, epoch, this.changes.epoch());
-    return terminal;
+    return this.cache.readThrough(
+      terminalId,
+      () => this.changes.epoch(),
+      async () => {
+        const row = await terminalById.first(this.db, { terminalId });
+        return row === undefined ? undefined : terminalFromRow(row);
+      },
+      options.fresh === true,
+    );
   }
 
   /** The terminal, or TERMINAL_ERR_NOT_FOUND. */

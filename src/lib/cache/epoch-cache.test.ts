@@ -47,6 +47,30 @@ describe('EpochCache', () => {
     expect(() => new EpochCache(-1)).toThrow(RangeError);
   });
 
+  it('readThrough loads once per epoch, keeps a frozen value, loads again when fresh, and keeps neither a missing value nor one that raced a write', async () => {
+    const cache = new EpochCache<string, { row: number }>(10);
+    let epoch = 1;
+    let loads = 0;
+    const load = (row: number | undefined) => () => {
+      loads += 1;
+      return Promise.resolve(row === undefined ? undefined : { row });
+    };
+    const first = await cache.readThrough('t1', () => epoch, load(1));
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(await cache.readThrough('t1', () => epoch, load(2))).toBe(first);
+    expect(loads).toBe(1);
+    expect(await cache.readThrough('t1', () => epoch, load(3), true)).toEqual({ row: 3 });
+    expect(await cache.readThrough('t1', () => epoch, load(4))).toEqual({ row: 3 });
+    expect(await cache.readThrough('gone', () => epoch, load(undefined))).toBeUndefined();
+    expect(cache.get('gone', epoch)).toBeUndefined();
+    const raced = await cache.readThrough('t2', () => epoch, () => {
+      epoch += 1;
+      return Promise.resolve({ row: 5 });
+    });
+    expect(raced).toEqual({ row: 5 });
+    expect(cache.get('t2', epoch)).toBeUndefined();
+  });
+
   it('never serves a value other than the last one stored for the key under the current epoch (model check)', () => {
     type Step = { op: 'set'; key: number; value: number; moveDuringRead: boolean } | { op: 'get'; key: number } | { op: 'move' } | { op: 'blind'; on: boolean };
     const step = fc.oneof(

@@ -40,6 +40,24 @@ export class EpochCache<K, V> {
     }
   }
 
+  /**
+   * The value for `key`: the one kept under the current epoch, or else `load`ed and kept (frozen)
+   * if the epoch stood while it loaded. `fresh` always loads. `epoch` is asked before the load and
+   * after it. A value `load` does not find (undefined) is not kept.
+   */
+  async readThrough(key: K, epoch: () => number | undefined, load: () => Promise<V | undefined>, fresh = false): Promise<V | undefined> {
+    const before = epoch();
+    if (!fresh) {
+      const kept = this.get(key, before);
+      if (kept !== undefined) return kept;
+    }
+    const loaded = await load();
+    if (loaded === undefined) return undefined;
+    const value = Object.freeze(loaded);
+    this.set(key, value, before, epoch());
+    return value;
+  }
+
   delete(key: K): void {
     this.#entries.delete(key);
   }
