@@ -34,11 +34,5 @@ export function expectOnlyBuffers(value: unknown, path = 'result'): void {
   }
 }
 
-/** Waits (polling, bounded) until `condition` holds. */
-export async function eventually(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits (polling, bounded) until a condition holds. */
+export { eventually } from '../../lib/testing/test-eventually.js';

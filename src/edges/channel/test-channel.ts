@@ -4,6 +4,7 @@ import { IsoMessage, MessageCodec, unionPayPosSpec, type UnionPayPosSpec } from 
 import { decodeFrameBody, encodeFrame, FrameSplitter, type Frame, type Tpdu, type UnionPayHeader } from '../../lib/iso8583/framing/index.js';
 import { ChannelServer, type ChannelAddress, type ChannelServerOptions } from './channel-server.js';
 import type { ChannelHandler, ChannelRequest, ChannelResponse } from './handler.js';
+import { eventually as eventuallyWithin } from '../../lib/testing/test-eventually.js';
 
 /**
  * Test support for the channel (left out of the build by its `test-*` name): a terminal-like
@@ -76,14 +77,9 @@ export async function within<T>(promise: Promise<T>, what: string, timeoutMs = w
   }
 }
 
-/** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = waitMs): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
+/** Polls `check` until it holds; fails naming `what` after `timeoutMs` (the channel tests' default wait). */
+export function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = waitMs): Promise<void> {
+  return eventuallyWithin(check, what, timeoutMs);
 }
 
 export function sleep(ms: number): Promise<void> {
