@@ -35,6 +35,12 @@ export interface Store {
    * database only through `trx` and must not wait on anything slow outside it.
    */
   transact<Tables, T>(work: (trx: Transaction<Tables>) => Promise<T>): Promise<T>;
+  /**
+   * Settles once every commit made so far is durable; `undefined` when they all are already. A
+   * store may let a commit's rows be read a moment before its fsync returns (SQLite's group
+   * commit fsyncs off the event loop): whatever is answered from a read waits for this first.
+   */
+  whenDurable(): Promise<void> | undefined;
   /** When rows a service caches may have changed (`StoreChanges`, `EpochCache`). */
   readonly changes: StoreChanges;
   close(): Promise<void>;
@@ -79,21 +85,29 @@ export async function announcedWrite<Tables, T>(changes: StoreChanges, db: Kysel
 /** The channel the watched tables' triggers notify on PostgreSQL; the payload is the table's schema. */
 export const STORE_CHANGES_CHANNEL = 'bastion_changes';
 
+/** The statements a watched table's trigger fires on (`watchTableChanges`). */
+export type WatchedTableEvent = 'insert' | 'update' | 'delete' | 'truncate';
+
+const watchedTableEventsAll: readonly WatchedTableEvent[] = ['insert', 'update', 'delete', 'truncate'];
+
 /**
  * Makes commits to `table` move every store's epoch (`StoreChanges.epoch`), for a migration of the
  * module that owns it: on PostgreSQL a statement-level trigger notifies `STORE_CHANGES_CHANNEL`
- * with the schema's name; SQLite needs nothing (every commit moves its data version).
+ * with the schema's name; SQLite needs nothing (every commit moves its data version). `events`
+ * narrows which statements notify, for a table whose cached rows only updates and deletes can
+ * make stale (every statement by default).
  */
-export async function watchTableChanges(db: Kysely<unknown>, dialect: SqlDialect, table: string): Promise<void> {
+export async function watchTableChanges(db: Kysely<unknown>, dialect: SqlDialect, table: string, events: readonly WatchedTableEvent[] = watchedTableEventsAll): Promise<void> {
   if (dialect !== 'postgres') return;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`not a table name: ${table}`);
+  if (events.length === 0 || events.some((event) => !watchedTableEventsAll.includes(event))) throw new Error(`not trigger events: ${events.join(', ')}`);
   await sql
     .raw(
       `create or replace function bastion_notify_change() returns trigger language plpgsql as $$ ` +
         `begin perform pg_notify('${STORE_CHANGES_CHANNEL}', tg_table_schema); return null; end $$`,
     )
     .execute(db);
-  await sql.raw(`create trigger ${table}_notify_change after insert or update or delete or truncate on ${table} for each statement execute function bastion_notify_change()`).execute(db);
+  await sql.raw(`create trigger ${table}_notify_change after ${[...new Set(events)].join(' or ')} on ${table} for each statement execute function bastion_notify_change()`).execute(db);
 }
 
 /** The column type for bytes in each dialect. */

@@ -9,6 +9,7 @@ import type { SqlDialect, Store } from '../../ports/store.js';
 import { GroupCommitter } from './group-commit.js';
 import { PostgresChanges } from './postgres-changes.js';
 import { SqliteChanges, type LocalChanges } from './store-changes.js';
+import { WalSync } from './wal-sync.js';
 
 /** Where the store lives: a SQLite file (the embedded default) or a PostgreSQL URL. */
 export type StoreLocation = { readonly sqliteFile: string } | { readonly postgresUrl: string; readonly schema?: string };
@@ -36,10 +37,15 @@ class KyselyStore implements Store {
     readonly dialect: SqlDialect,
     private readonly kysely: Kysely<unknown>,
     readonly changes: LocalChanges & { close?: () => Promise<void> },
+    private readonly walSync?: WalSync,
   ) {
     // SQLite has one writer: units share commits. PostgreSQL commits concurrent transactions from
     // its pool's connections and groups their WAL flushes itself (its own group commit).
-    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }) : undefined;
+    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }, walSync) : undefined;
+  }
+
+  whenDurable(): Promise<void> | undefined {
+    return this.#groupCommit?.whenDurable();
   }
 
   db<Tables>(): Kysely<Tables> {
@@ -62,6 +68,7 @@ class KyselyStore implements Store {
   async close(): Promise<void> {
     await this.changes.close?.();
     await this.kysely.destroy();
+    await this.walSync?.close();
   }
 }
 
@@ -163,7 +170,10 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     database.defaultSafeIntegers(true);
     const dataVersion = database.prepare('pragma data_version').pluck();
     const changes = new SqliteChanges(() => dataVersion.get());
-    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), changes);
+    // In WAL mode with FULL, the group commit's fsync runs in the thread pool (wal-sync.ts).
+    const inWal = String(database.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+    const walSync = inWal && options.sqliteSynchronous !== 'normal' ? new WalSync(`${location.sqliteFile}-wal`) : undefined;
+    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), changes, walSync);
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

@@ -101,6 +101,7 @@ function withCleanup(store: Store, location: StoreLocation, cleanup: () => Promi
     dialect: store.dialect,
     db: () => store.db(),
     transact: (work) => store.transact(work),
+    whenDurable: () => store.whenDurable(),
     changes: store.changes,
     async close() {
       await store.close();

@@ -55,7 +55,19 @@ export class HostPipeline {
       const route = routeOf(message);
       if (route === undefined) return { reply: packPlain(replyFor(message, refusalCodes['unsupported-message'])), failed: false };
       const deps = request.unknownTerminalRefusals === undefined ? this.deps : { ...this.deps, unknownTerminalRefusals: request.unknownTerminalRefusals };
-      return { reply: await route.handle(deps, message, request.message), failed: false };
+      const reply = await route.handle(deps, message, request.message);
+      // A reply may come from rows whose commit is still being fsynced (a duplicate's replay):
+      // it leaves only once they are durable. A failed fsync sends nothing (the terminal reverses).
+      const durable = this.deps.store.whenDurable();
+      if (durable !== undefined) {
+        try {
+          await durable;
+        } catch (error) {
+          this.deps.logger?.error({ code: error instanceof BastionError ? error.code : 'HOST_ERR_INTERNAL', mti: message.mti }, 'the store could not make a commit durable; the reply is not sent');
+          return { reply: undefined, failed: true };
+        }
+      }
+      return { reply, failed: false };
     } catch (error) {
       const code = error instanceof BastionError ? error.code : 'HOST_ERR_INTERNAL';
       this.deps.logger?.error({ code, mti: message.mti }, 'the host pipeline failed on a request; answered 96');

@@ -60,6 +60,8 @@ export interface HostOptions {
   readonly macFailuresLockAfter?: number;
   readonly logger?: HostLogger;
   readonly paramPageBytesMax?: number;
+  /** The store as the pipeline sees it (a test wraps it to hold its `whenDurable`). */
+  readonly pipelineStore?: (store: Store) => Store;
 }
 
 export async function openHost(database: TestDatabase, options: HostOptions = {}): Promise<HostFixture> {
@@ -81,8 +83,9 @@ export async function openHost(database: TestDatabase, options: HostOptions = {}
   const panVault = await PanVault.open({ store, hsm, clock: clock.now });
   const emvParams = new EmvParamService(store, { clock: clock.now, ...(options.paramPageBytesMax === undefined ? {} : { pageBytesMax: options.paramPageBytesMax }) });
   const settlement = new SettlementService(store);
+  const { pipelineStore, ...pipelineOptions } = options;
   const pipeline = new HostPipeline({
-    store, hsm, network: simulator, zonePinKey: simulator.zonePinKey(), zoneDataKey: simulator.zoneDataKey(), terminals, merchants, ledger, panVault, audit, settlement, clock: clock.now, emvParams, ...options,
+    store: pipelineStore?.(store) ?? store, hsm, network: simulator, zonePinKey: simulator.zonePinKey(), zoneDataKey: simulator.zoneDataKey(), terminals, merchants, ledger, panVault, audit, settlement, clock: clock.now, emvParams, ...pipelineOptions,
   });
   const server = new ChannelServer({ handler: hostChannelHandler(pipeline) });
   const address = await server.start({ host: '127.0.0.1', port: 0 });
@@ -168,6 +171,11 @@ export class TestTerminal {
   nextTrace(): string {
     this.traceCounter += 1;
     return String(this.traceCounter).padStart(6, '0');
+  }
+
+  /** Sends `message` without waiting for a reply (the next `exchange` reads the next reply). */
+  send(message: Buffer): void {
+    this.client.send(frameOf(message));
   }
 
   async exchange(message: Buffer): Promise<IsoMessage<UnionPayPosSpec>> {

@@ -43,7 +43,7 @@ describe.each(databases)('ledger on $name', (database) => {
 
     it('ensureAccount asks the store once per account: a repeat is answered from memory, a mismatch still is not', async () => {
       let storeCalls = 0;
-      const counting = { dialect: fixture.store.dialect, db: <T,>() => { storeCalls += 1; return fixture.store.db<T>(); }, transact: fixture.store.transact.bind(fixture.store), changes: fixture.store.changes, close: () => fixture.store.close() };
+      const counting = { dialect: fixture.store.dialect, db: <T,>() => { storeCalls += 1; return fixture.store.db<T>(); }, transact: fixture.store.transact.bind(fixture.store), whenDurable: () => fixture.store.whenDurable(), changes: fixture.store.changes, close: () => fixture.store.close() };
       const ledger = new LedgerService(counting, () => fixture.clock.nowMs);
       const spec = { code: 'merchant:M0004:payable', type: 'liability', currency: '156' } as const;
       const first = await ledger.ensureAccount(spec);

@@ -75,6 +75,7 @@ export const errorCodes = {
   STORE_ERR_CONFIG: 'the store location or options are invalid',
   STORE_ERR_MIGRATION: 'a schema migration failed; the store stays at the last migration that succeeded',
   STORE_ERR_PREPARED: 'a prepared query is built wrongly: an argument is not bound as a parameter',
+  STORE_ERR_DURABILITY: 'a commit could not be made durable (the fsync failed); the store refuses further commits until the host restarts',
 
   // Ledger
   LEDGER_ERR_UNBALANCED: 'journal entry postings do not sum to zero per currency, or an entry read from the store breaks the ledger invariant',
