@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { bytesColumn, type ModuleMigrations } from '../../ports/store.js';
+import { bytesColumn, watchTableChanges, type ModuleMigrations } from '../../ports/store.js';
 
 export const cardDataMigrations: ModuleMigrations = {
   module: 'card_data',
@@ -34,6 +34,15 @@ export const cardDataMigrations: ModuleMigrations = {
           .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
           .addCheckConstraint('card_data_pans_length', sql`pan_length between 12 and 19 and length(bin6) = 6 and length(last4) = 4`)
           .execute();
+      },
+    },
+    {
+      // Hosts keep look-up hash → id pairs in memory (PanVault). Only an update or a delete of a
+      // stored row (an erasure, a re-keying) can make a kept pair wrong; a new row cannot, and
+      // notifying on every new card would empty every host's caches each time.
+      name: '0002_notify_changes',
+      async up(db, dialect) {
+        await watchTableChanges(db, dialect, 'card_data_pans', ['update', 'delete', 'truncate']);
       },
     },
   ],

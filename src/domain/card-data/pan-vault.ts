@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { BastionError, isBastionError } from '../../lib/errors/index.js';
 import type { HsmPort, KeyAlgorithm, KeyType, KeyUnderLmk } from '../../ports/hsm.js';
-import type { Store } from '../../ports/store.js';
+import { EpochCache } from '../../lib/cache/index.js';
+import type { Store, StoreChanges } from '../../ports/store.js';
 import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
 import { isPanShaped, panLengthMax, panLengthMin } from '../../lib/crypto/pan.js';
 import { isPanId, newPanId } from './pan-id.js';
@@ -28,6 +29,12 @@ const shownDigitsLeft = 6;
 const shownDigitsRight = 4;
 /** DEKs a vault keeps in memory by id (under the LMK, so only to save a query). */
 const dataKeysCachedMax = 64;
+/**
+ * Look-up hash → PAN id pairs a vault keeps in memory (every card the host sees is looked up; a
+ * card seen again costs no query). Only the keyed hash and the random id, never the PAN or its
+ * ciphertext; about 200 bytes each.
+ */
+export const PAN_IDS_CACHED_MAX = 50_000;
 
 function assertPan(pan: unknown): asserts pan is string {
   if (!isPanShaped(pan)) {
@@ -72,6 +79,14 @@ export class PanVault {
   private readonly hsm: HsmPort;
   private readonly clock: () => bigint;
   private readonly dataKeys = new Map<string, KeyUnderLmk>();
+  private readonly changes: StoreChanges;
+  /**
+   * Look-up hash (base64) → id, kept while the store's change epoch stands. Only ids found are
+   * kept, and `pan_hash` is unique, so an insert cannot make a kept pair wrong: only an update or
+   * delete of a stored row can (an erasure, a re-keying), and those move the epoch — on SQLite any
+   * other connection's commit, on PostgreSQL the table's trigger (migration 0002_notify_changes).
+   */
+  private readonly ids = new EpochCache<string, string>(PAN_IDS_CACHED_MAX);
 
   private constructor(
     options: PanVaultOptions,
@@ -79,6 +94,7 @@ export class PanVault {
     private readonly lookupKey: KeyUnderLmk,
   ) {
     this.db = options.store.db<CardDataTables>();
+    this.changes = options.store.changes;
     this.hsm = options.hsm;
     this.clock = options.clock ?? (() => BigInt(Date.now()));
     this.dataKeys.set(encryptionKeyId, encryptionKey);
@@ -115,7 +131,8 @@ export class PanVault {
     if (existing !== undefined) return existing;
     const sealed = await guarded('(new)', 'data key', () => this.hsm.encryptPan(this.encryptionKey, pan));
     // Insert-if-absent, then read back: whichever of two racing hosts inserts first wins, and
-    // both return its id.
+    // both return its id. A new row cannot make a kept hash → id pair wrong, so the insert is not
+    // announced (announcing it would empty every cache of every host for each new card).
     await this.db
       .insertInto('card_data_pans')
       .values({
@@ -169,8 +186,11 @@ export class PanVault {
   }
 
   private async idByHash(panHash: Buffer): Promise<string | undefined> {
-    const row = await panIdByHash.first(this.db, { panHash });
-    return row?.id;
+    return this.ids.readThrough(
+      panHash.toString('base64'),
+      () => this.changes.epoch(),
+      async () => (await panIdByHash.first(this.db, { panHash }))?.id,
+    );
   }
 
   private async row(panId: string): Promise<Selectable<CardDataPansTable>> {
