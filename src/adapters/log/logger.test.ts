@@ -116,6 +116,9 @@ describe('redactLogValue', () => {
     expect((redactLogValue(many) as unknown[]).at(-1)).toBe('[7 more]');
     expect(redactLogValue({ data: Buffer.from(pan, 'latin1') })).toEqual({ data: '[bytes: 16]' });
     expect(redactLogValue(new Uint8Array(4))).toBe('[bytes: 4]');
+    // A number with twelve digits before the point is masked, fraction or not.
+    expect(redactLogValue(476173900101.5)).toBe('476173**0101.5');
+    expect(redactLogValue(Infinity)).toBe(Infinity);
     const shared = { x: 1 };
     expect(redactLogValue({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } });
   });

@@ -14,6 +14,9 @@ import { redactedText, redactLogFields } from './redact-log-value.js';
  *    message and stack;
  * 3. the message itself goes through `redactSensitive` (a `msg` serializer).
  *
+ * A line written very often with a fixed shape (the host's `reply` line) can take a cheaper path
+ * with the same guarantee instead: fixed-line.ts.
+ *
  * Callers get a narrow `Logger`, not pino's, so they cannot swap the formatters or serializers of
  * a child logger and switch the redaction off.
  */
@@ -78,7 +81,14 @@ function redactMessage(message: unknown): unknown {
   return typeof message === 'string' ? redactSensitive(message) : message;
 }
 
-type EmittingLevel = Exclude<LogLevel, 'silent'>;
+export type EmittingLevel = Exclude<LogLevel, 'silent'>;
+
+/** The pino instance behind each Logger made here, for fixed-line writers (fixed-line.ts) only. */
+const pinoInstances = new WeakMap<Logger, pino.Logger>();
+
+export function pinoInstanceBehind(logger: Logger): pino.Logger | undefined {
+  return pinoInstances.get(logger);
+}
 
 function wrap(instance: pino.Logger): Logger {
   const method = (level: EmittingLevel): LogMethod =>
@@ -88,7 +98,7 @@ function wrap(instance: pino.Logger): Logger {
       else if (message === undefined) instance[level](first);
       else instance[level](first, redactSensitive(message));
     };
-  return {
+  const logger: Logger = {
     fatal: method('fatal'),
     error: method('error'),
     warn: method('warn'),
@@ -101,6 +111,8 @@ function wrap(instance: pino.Logger): Logger {
       return instance.level as LogLevel;
     },
   };
+  pinoInstances.set(logger, instance);
+  return logger;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {

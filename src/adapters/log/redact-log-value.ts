@@ -12,8 +12,8 @@ export const redactedText = '[redacted]';
 export const logDepthMax = 8;
 export const logEntriesMax = 100;
 export const logStringLengthMax = 8192;
-/** Whole numbers of 12 or more digits could be PANs: they are logged as redacted text. */
-const largestPlainNumber = 99_999_999_999;
+/** Numbers of 12 or more digits before the point could be PANs: they are logged as redacted text. */
+export const largestPlainNumber = 99_999_999_999;
 
 /** Field names (lower case, letters and digits only) whose values are never logged. */
 const sensitiveNames: ReadonlySet<string> = new Set([
@@ -86,7 +86,8 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
     case 'string':
       return redactString(value);
     case 'number':
-      return Number.isInteger(value) && Math.abs(value) > largestPlainNumber ? redactSensitive(String(value)) : value;
+      // Not only whole numbers: 476173900101.5 prints twelve digits in a row too.
+      return Number.isFinite(value) && Math.abs(value) > largestPlainNumber ? redactSensitive(String(value)) : value;
     case 'bigint':
       return redactSensitive(value.toString());
     case 'boolean':

@@ -45,6 +45,12 @@ export interface ReplySummary {
   readonly durationMs: number;
 }
 
+// Typed so that a field added to ReplySummary must be added here, or it would vanish from the log line.
+const replySummaryFields: { readonly [Name in keyof ReplySummary]-?: true } = { requestMti: true, replyMti: true, responseCode: true, terminalId: true, trace: true, durationMs: true };
+
+/** Every field of a `ReplySummary`, in the order the `reply` log line writes them. */
+export const replySummaryFieldNames: readonly (keyof ReplySummary)[] = Object.freeze(Object.keys(replySummaryFields) as (keyof ReplySummary)[]);
+
 function replyFields(reply: Uint8Array): { replyMti: string; responseCode: string; terminalId?: string; trace?: string } {
   try {
     const message = codec.unpack(reply);

@@ -22,6 +22,7 @@ import { configuredStoreLocation, dataDirFromEnvironment, describeLocation, open
 /** The host's log is written in chunks of this many bytes, and at least every LOG_FLUSH_INTERVAL_MS. */
 const LOG_BUFFER_BYTES = 8192;
 const LOG_FLUSH_INTERVAL_MS = 1000;
+import { replyLineObserver } from './reply-line.js';
 import type { ListenAddress, ServeSettings } from './serve-settings.js';
 
 export interface ListeningHost {
@@ -136,9 +137,7 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
       logger,
       auditChainKey,
       // One line per request: message types, response code, terminal, trace and time; no card data.
-      observer: (exchange) => {
-        replyLogger.info(metrics.observe(exchange), 'reply');
-      },
+      observer: replyLineObserver(replyLogger, metrics),
       settings: { timeZone: context.timeZone, ...(settings.tls === undefined ? {} : { tls: settings.tls }) },
     });
     const startedAtMs = Date.now();
