@@ -183,6 +183,15 @@ export interface VerifyArqcRequest extends EmvCardKeyRequest {
   readonly arqc: Buffer;
   /** ISO 9797-1 padding method: 1 (Visa CVN 10) or 2 (CCD, Mastercard, Visa CVN 18 / 22). */
   readonly padding: 1 | 2;
+  /**
+   * The caller will ask for this ARQC's ARPC (`generateArpc` with the same card key request and
+   * ARQC) once it has decided the ARC. An issuer decides after the check, so it cannot use one
+   * verify-and-answer command (payShield KQ); with this hint the HSM may keep the cryptogram key
+   * it derived, inside its boundary, for that one ARPC, instead of deriving it again. It changes
+   * no result, and an HSM may ignore it. The software HSM keeps the key only when the ARQC
+   * verified, for one ARPC, at most 5 s, at most 256 keys (`cryptogram-key-handoff.ts`).
+   */
+  readonly arpcFollows?: boolean;
 }
 
 export interface GenerateArpcRequest extends EmvCardKeyRequest {
@@ -278,7 +287,10 @@ export interface HsmPort {
 
   /** Whether `arqc` is the card's cryptogram over `data`. */
   verifyArqc(request: VerifyArqcRequest): Promise<boolean>;
-  /** The ARPC for an ARQC (the caller verifies the ARQC first). */
+  /**
+   * The ARPC for an ARQC (the caller verifies the ARQC first, with `arpcFollows` when it knows
+   * it will ask for the ARPC, so the HSM need not derive the card's keys twice).
+   */
   generateArpc(request: GenerateArpcRequest): Promise<Buffer>;
 
   /** A new AES-256 DEK for stored PANs. */

@@ -10,6 +10,7 @@ import {
 import { BastionError } from '../../lib/errors/index.js';
 import type { EmvCardKeyRequest, GenerateArpcRequest, VerifyArqcRequest } from '../../ports/hsm.js';
 import type { KeyUse } from './cached-key.js';
+import type { CryptogramKeyHandoff } from './cryptogram-key-handoff.js';
 import type { Keyring } from './keyring.js';
 
 const arqcLengthBytes = 8;
@@ -63,22 +64,31 @@ function cryptogramKey(keyring: Keyring, request: EmvCardKeyRequest): EmvCryptog
   }
 }
 
-export function verifyArqc(keyring: Keyring, request: VerifyArqcRequest): boolean {
+/**
+ * Whether the ARQC verifies. When it does and the caller said the ARPC follows, the cryptogram
+ * key waits in `handoff` for that ARPC (cryptogram-key-handoff.ts).
+ */
+export function verifyArqc(keyring: Keyring, request: VerifyArqcRequest, handoff?: CryptogramKeyHandoff): boolean {
   if (request.arqc.length !== arqcLengthBytes) {
     throw new BastionError('CRYPTO_ERR_ARGUMENT', `arqc must be ${arqcLengthBytes} bytes, got ${request.arqc.length}`, {
       argument: 'arqc',
       length: request.arqc.length,
     });
   }
-  return equalBytes(cryptogramKey(keyring, request).arqc(request.data, request.padding), request.arqc);
+  const key = cryptogramKey(keyring, request);
+  const verified = equalBytes(key.arqc(request.data, request.padding), request.arqc);
+  if (verified && request.arpcFollows === true) handoff?.keep(request, request.arqc, key);
+  return verified;
 }
 
-export function generateArpc(keyring: Keyring, request: GenerateArpcRequest): Buffer {
+/** The ARPC, under the key a verification of this ARQC left in `handoff` if one waits, else under a key derived now. */
+export function generateArpc(keyring: Keyring, request: GenerateArpcRequest, handoff?: CryptogramKeyHandoff): Buffer {
   const input: EmvArpcInput = {
     method: request.method,
     ...(request.arc === undefined ? {} : { arc: request.arc }),
     ...(request.csu === undefined ? {} : { csu: request.csu }),
     ...(request.proprietaryAuthData === undefined ? {} : { proprietaryAuthData: request.proprietaryAuthData }),
   };
-  return cryptogramKey(keyring, request).arpc(request.arqc, input);
+  const key = handoff?.take(request, request.arqc) ?? cryptogramKey(keyring, request);
+  return key.arpc(request.arqc, input);
 }

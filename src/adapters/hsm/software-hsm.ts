@@ -25,6 +25,7 @@ import type {
   WorkingKeySet,
 } from '../../ports/hsm.js';
 import { generateCvv, verifyCvv } from './card-operations.js';
+import { CryptogramKeyHandoff } from './cryptogram-key-handoff.js';
 import { generateArpc, verifyArqc } from './emv-operations.js';
 import { exportKeyAsComponents, exportKeyUnderKek, generateKey, generateWorkingKeys, importKeyFromComponents } from './key-operations.js';
 import { Keyring } from './keyring.js';
@@ -45,6 +46,11 @@ export interface SoftwareHsmOptions {
    * for the operations it served (default 4096 keys; 0 turns the cache off).
    */
   readonly cacheEntriesMax?: number;
+  /**
+   * Cryptogram keys of verified ARQCs kept for the ARPC that follows (`VerifyArqcRequest.arpcFollows`;
+   * default 256, 0 turns it off), each for one ARPC and at most a few seconds.
+   */
+  readonly arpcHandoffEntriesMax?: number;
 }
 
 /**
@@ -61,9 +67,11 @@ export interface SoftwareHsmOptions {
 export class SoftwareHsm implements HsmPort {
   readonly #keyring: Keyring;
   readonly #random: RandomSource;
+  readonly #arpcHandoff: CryptogramKeyHandoff;
 
   constructor(lmk: LocalMasterKey, options: SoftwareHsmOptions = {}) {
     this.#keyring = new Keyring(lmk, options.cacheEntriesMax);
+    this.#arpcHandoff = new CryptogramKeyHandoff(options.arpcHandoffEntriesMax === undefined ? {} : { entriesMax: options.arpcHandoffEntriesMax });
     this.#random = options.random ?? secureRandom;
   }
 
@@ -134,11 +142,11 @@ export class SoftwareHsm implements HsmPort {
   }
 
   verifyArqc(request: VerifyArqcRequest): Promise<boolean> {
-    return this.#run(() => verifyArqc(this.#keyring, request));
+    return this.#run(() => verifyArqc(this.#keyring, request, this.#arpcHandoff));
   }
 
   generateArpc(request: GenerateArpcRequest): Promise<Buffer> {
-    return this.#run(() => generateArpc(this.#keyring, request));
+    return this.#run(() => generateArpc(this.#keyring, request, this.#arpcHandoff));
   }
 
   generateDataKey(): Promise<KeyUnderLmk> {
@@ -158,11 +166,12 @@ export class SoftwareHsm implements HsmPort {
   }
 
   /**
-   * Wipes the cached clear keys and drops the cipher objects prepared from them (the LMK is wiped
-   * by its owner, LocalMasterKey.destroy).
+   * Wipes the cached clear keys and drops the cipher objects prepared from them, and the
+   * cryptogram keys waiting for their ARPC (the LMK is wiped by its owner, LocalMasterKey.destroy).
    */
   forgetCachedKeys(): void {
     this.#keyring.forget();
+    this.#arpcHandoff.clear();
   }
 
   toJSON(): { implementation: 'software'; lmkKcv: string } {

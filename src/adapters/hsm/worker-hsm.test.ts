@@ -129,6 +129,13 @@ function deterministicCases(keys: Keys): readonly { readonly name: string; reado
     },
     { name: 'ARQC with a CVK', run: (hsm) => hsm.verifyArqc({ ...visaArqc, imkAc: keys.cvk }) },
     { name: 'ARPC method 1', run: (hsm) => hsm.generateArpc({ imkAc: keys.imkAc, ...emvCard, sessionKey: 'none', arqc: visaArqc.arqc, method: 1, arc: fromHex('3030') }) },
+    {
+      name: 'ARQC verify with the ARPC to follow, then the ARPC',
+      run: async (hsm) => [
+        await hsm.verifyArqc({ ...visaArqc, arpcFollows: true }),
+        await hsm.generateArpc({ imkAc: keys.imkAc, ...emvCard, sessionKey: 'none', arqc: visaArqc.arqc, method: 1, arc: fromHex('3030') }),
+      ],
+    },
     { name: 'ARPC method 2', run: (hsm) => hsm.generateArpc({ imkAc: keys.imkAc, ...emvCard, sessionKey: 'common', arqc: fromHex('7A788EA6B8A3E733'), method: 2, csu: fromHex('00000000') }) },
     { name: 'PAN look-up hash', run: (hsm) => hsm.panLookupHash(keys.hash, '4761739001010010') },
     { name: 'PAN look-up hash with a DEK', run: (hsm) => hsm.panLookupHash(keys.dek, '4761739001010010') },

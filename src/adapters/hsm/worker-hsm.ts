@@ -444,6 +444,10 @@ export class WorkerHsm implements HsmPort {
     return this.#call('generateCvv', [request]);
   }
 
+  /**
+   * With `arpcFollows`, the worker that verified keeps the cryptogram key for the ARPC; with more
+   * than one thread the ARPC may go to another worker, which derives the key again (same ARPC).
+   */
   verifyArqc(request: VerifyArqcRequest): Promise<boolean> {
     return this.#call('verifyArqc', [request]);
   }

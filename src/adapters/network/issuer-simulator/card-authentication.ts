@@ -52,7 +52,9 @@ export async function verifyChip(hsm: HsmPort, keys: IssuerKeys, card: IssuerCar
   const emv = card.emv;
   if (chip === undefined || emv === undefined || chip.panSequenceNumber !== emv.psn) return { ok: false };
   const keyRequest = cardKeyRequest(keys, request.pan, emv, chip);
-  const verified = await hsm.verifyArqc({ ...keyRequest, data: chip.cdolData, arqc: chip.arqc, padding: emv.padding });
+  // The ARC is decided only after this check, so the ARPC is a second call: `arpcFollows` lets the
+  // HSM keep the card's cryptogram key for it rather than derive it again.
+  const verified = await hsm.verifyArqc({ ...keyRequest, data: chip.cdolData, arqc: chip.arqc, padding: emv.padding, arpcFollows: true });
   if (!verified) return { ok: false };
   const atc = BigInt(chip.atc.readUInt16BE(0));
   if (atc <= card.atcHighWater) return { ok: false };

@@ -59,6 +59,38 @@ describe.each(databases)('issuer simulator on $name', (database) => {
       expect(await balanceOf(card)).toBe(before - 2_500n);
     });
 
+    it('tells the HSM that the ARPC follows the ARQC check, and the ARPC made then is the card-side one, for approvals and declines', async () => {
+      const card = testCard('approve-chip-pin');
+      const calls: { method: string; arpcFollows: unknown }[] = [];
+      const watched = new Proxy(fixture.hsm, {
+        get: (target, name) => {
+          const value: unknown = Reflect.get(target, name);
+          if (typeof value !== 'function') return value;
+          const bound = (value as (...args: unknown[]) => unknown).bind(target);
+          if (name !== 'verifyArqc' && name !== 'generateArpc') return bound;
+          return (request: { arpcFollows?: unknown }) => {
+            calls.push({ method: name, arpcFollows: request.arpcFollows });
+            return bound(request);
+          };
+        },
+      });
+      const simulator = await IssuerSimulator.open({ store: fixture.store, hsm: watched, clock: fixture.clock.now });
+      const approve = requestFor(card, { amountMinor: 100n, pinData: await pinUnderZpk(fixture, card, card.testPin) });
+      const approved = await simulator.authorize(approve);
+      expect(approved.responseCode).toBe('00');
+      expect(approved.issuerAuthentication?.arpc).toEqual(expectedArpc(card, approve, '00'));
+      const decline = requestFor(card, { amountMinor: 100n, currency: card.currency === '840' ? '156' : '840' });
+      const declinedResponse = await simulator.authorize(decline);
+      expect(declinedResponse.responseCode).toBe('57');
+      expect(declinedResponse.issuerAuthentication?.arpc).toEqual(expectedArpc(card, decline, '57'));
+      expect(calls).toEqual([
+        { method: 'verifyArqc', arpcFollows: true },
+        { method: 'generateArpc', arpcFollows: undefined },
+        { method: 'verifyArqc', arpcFollows: true },
+        { method: 'generateArpc', arpcFollows: undefined },
+      ]);
+    });
+
     it('declines a cryptogram that does not verify (34), without an ARPC and without a debit', async () => {
       const card = testCard('approve-chip-pin');
       const before = await balanceOf(card);
