@@ -69,7 +69,7 @@ export class LedgerService {
   /** Posts a balanced entry in its own transaction; see postEntryWithin for the rules. */
   async post(request: PostRequest): Promise<PostResult> {
     const createdAtMs = this.nowMs();
-    return this.db.transaction().execute((trx) => postEntryWithin(trx, request, createdAtMs));
+    return this.db.transaction().execute((trx) => postEntryWithin(trx, request, { dialect: this.store.dialect, createdAtMs }));
   }
 
   /**
@@ -78,7 +78,7 @@ export class LedgerService {
    */
   async postWithin<Tables>(trx: Transaction<Tables>, request: PostRequest): Promise<PostResult> {
     // Accounts ensureAccount has seen committed need no look-up inside the transaction.
-    return postEntryWithin(trx as unknown as Kysely<LedgerTables>, request, this.nowMs(), (code) => this.ensured.get(code));
+    return postEntryWithin(trx as unknown as Kysely<LedgerTables>, request, { dialect: this.store.dialect, createdAtMs: this.nowMs(), known: (code) => this.ensured.get(code) });
   }
 
   /** The entry with this id, re-checked; LEDGER_ERR_UNBALANCED if the store holds it broken. */

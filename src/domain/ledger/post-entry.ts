@@ -1,6 +1,7 @@
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Compilable, type Insertable, type Kysely } from 'kysely';
 import { BastionError } from '../../lib/errors/index.js';
 import { PreparedQuery, type ArgumentOf } from '../../ports/prepared-query.js';
+import type { SqlDialect } from '../../ports/store.js';
 import { entryFingerprint } from './fingerprint.js';
 import type { LedgerTables } from './tables.js';
 import type { PostRequest, PostResult } from './types.js';
@@ -18,52 +19,78 @@ import { assertPostRequest } from './validate.js';
  *    content → LEDGER_ERR_IDEMPOTENCY_CONFLICT.
  * 4. insert the postings.
  *
+ * On PostgreSQL steps 3 and 4 are one statement (a data-modifying CTE: the postings are selected
+ * from the entry's `returning`, so a key conflict inserts neither): one round trip instead of two.
+ * SQLite has no data-modifying CTEs and runs the two inserts.
+ *
  * The read-back in step 3 needs READ COMMITTED (PostgreSQL's default) so that it sees the entry
  * the other transaction just committed.
  */
-export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostRequest, createdAtMs: bigint, known?: KnownAccounts): Promise<PostResult> {
+export async function postEntryWithin(db: Kysely<LedgerTables>, request: PostRequest, options: PostEntryOptions): Promise<PostResult> {
   assertPostRequest(request);
-  const accountIds = await resolveAccounts(db, request, known);
+  const accountIds = await resolveAccounts(db, request, options.known);
   const fingerprint = entryFingerprint(request);
 
-  const inserted = await insertEntry.first(db, {
+  const entry: NewEntry = {
     idempotency_key: request.idempotencyKey,
     kind: request.kind,
     description: request.description,
     occurred_at_ms: request.occurredAtMs,
-    created_at_ms: createdAtMs,
+    created_at_ms: options.createdAtMs,
     fingerprint,
-  });
-
-  if (inserted === undefined) {
-    const existing = await db
-      .selectFrom('ledger_entries')
-      .select(['id', 'fingerprint'])
-      .where('idempotency_key', '=', request.idempotencyKey)
-      .executeTakeFirstOrThrow();
-    if (existing.fingerprint !== fingerprint) {
-      throw new BastionError(
-        'LEDGER_ERR_IDEMPOTENCY_CONFLICT',
-        `this idempotency key was already posted as entry ${existing.id} with different content; a new event needs a new key`,
-        { argument: 'idempotencyKey', entryId: existing.id.toString() },
-      );
-    }
-    return { entryId: existing.id, created: false };
-  }
-
-  const lines: PostingLines = { lineCount: request.postings.length, entry_id: inserted.id };
+  };
+  const lines: PostingLines = { lineCount: request.postings.length };
   request.postings.forEach((posting, lineNo) => {
     lines[`account_id_${lineNo}`] = accountIds.get(posting.accountCode);
     lines[`amount_minor_${lineNo}`] = posting.amountMinor;
     lines[`currency_${lineNo}`] = posting.currency;
   });
-  await insertPostings.run(db, lines);
+
+  if (options.dialect === 'postgres') {
+    const posted = await insertEntryWithPostings.rows(db, { ...lines, ...entry });
+    const first = posted[0];
+    if (first !== undefined) {
+      if (posted.length !== lines.lineCount || posted.some((row) => row.entry_id !== first.entry_id)) {
+        throw new BastionError('LEDGER_ERR_UNBALANCED', `entry ${first.entry_id} was written with ${posted.length} of its ${lines.lineCount} postings: the store is not behaving`);
+      }
+      return { entryId: first.entry_id, created: true };
+    }
+    return existingEntry(db, request.idempotencyKey, fingerprint);
+  }
+
+  const inserted = await insertEntry.first(db, entry);
+  if (inserted === undefined) return existingEntry(db, request.idempotencyKey, fingerprint);
+  await insertPostings.run(db, { ...lines, entry_id: inserted.id });
   return { entryId: inserted.id, created: true };
+}
+
+export interface PostEntryOptions {
+  /** Which statements to run: PostgreSQL writes the entry and its postings in one. */
+  readonly dialect: SqlDialect;
+  readonly createdAtMs: bigint;
+  readonly known?: KnownAccounts;
+}
+
+/** The entry already posted under this key (it must exist: the insert conflicted on it), if its content is the same. */
+async function existingEntry(db: Kysely<LedgerTables>, idempotencyKey: string, fingerprint: string): Promise<PostResult> {
+  const existing = await db
+    .selectFrom('ledger_entries')
+    .select(['id', 'fingerprint'])
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirstOrThrow();
+  if (existing.fingerprint !== fingerprint) {
+    throw new BastionError(
+      'LEDGER_ERR_IDEMPOTENCY_CONFLICT',
+      `this idempotency key was already posted as entry ${existing.id} with different content; a new event needs a new key`,
+      { argument: 'idempotencyKey', entryId: existing.id.toString() },
+    );
+  }
+  return { entryId: existing.id, created: false };
 }
 
 type NewEntry = Omit<Insertable<LedgerTables['ledger_entries']>, 'id'>;
 
-/** Every posted entry runs these two inserts: built and compiled once (per line count for the postings). */
+/** SQLite: every posted entry runs these two inserts, built and compiled once (per line count for the postings). */
 const insertEntry = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf<NewEntry>) =>
   db
     .insertInto('ledger_entries')
@@ -97,6 +124,36 @@ const insertPostings = new PreparedQuery(
         currency: arg(`currency_${lineNo}`) as string,
       })),
     ),
+  (lines) => String(lines.lineCount),
+);
+
+/**
+ * PostgreSQL: the entry and its postings in one statement (one template per line count). The
+ * postings are selected from the entry's `returning`: on a key conflict the entry returns no row,
+ * so no posting is written and no row comes back. Each line's values are cast, as a `values` list
+ * would otherwise type them as text.
+ */
+const insertEntryWithPostings = new PreparedQuery(
+  (db: Kysely<LedgerTables>, arg: ArgumentOf<NewEntry & PostingLines>, lines: PostingLines): Compilable<{ entry_id: bigint }> => {
+    const entry = db
+      .insertInto('ledger_entries')
+      .values({
+        idempotency_key: arg('idempotency_key'),
+        kind: arg('kind'),
+        description: arg('description'),
+        occurred_at_ms: arg('occurred_at_ms'),
+        created_at_ms: arg('created_at_ms'),
+        fingerprint: arg('fingerprint'),
+      })
+      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .returning('id');
+    const rows = Array.from(
+      { length: lines.lineCount },
+      (_, lineNo) => sql`(${sql.lit(lineNo)}, cast(${arg(`account_id_${lineNo}`)} as bigint), cast(${arg(`amount_minor_${lineNo}`)} as bigint), cast(${arg(`currency_${lineNo}`)} as text))`,
+    );
+    const query = sql<{ entry_id: bigint }>`with "entry" as (${entry}) insert into "ledger_postings" ("entry_id", "line_no", "account_id", "amount_minor", "currency") select "entry"."id", "line"."line_no", "line"."account_id", "line"."amount_minor", "line"."currency" from "entry" cross join (values ${sql.join(rows)}) as "line" ("line_no", "account_id", "amount_minor", "currency") returning "entry_id"`;
+    return { compile: () => query.compile(db) };
+  },
   (lines) => String(lines.lineCount),
 );
 
