@@ -9,6 +9,7 @@ import type { SqlDialect, Store } from '../../ports/store.js';
 import { GroupCommitter } from './group-commit.js';
 import { PostgresChanges } from './postgres-changes.js';
 import { SqliteChanges, type LocalChanges } from './store-changes.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
 
 /** Where the store lives: a SQLite file (the embedded default) or a PostgreSQL URL. */
@@ -22,6 +23,12 @@ export interface StoreOptions {
   readonly sqliteSynchronous?: 'full' | 'normal';
   /** PostgreSQL pool size (default 10). */
   readonly poolSize?: number;
+  /**
+   * SQLite: checkpoint the WAL from a worker thread (wal-checkpointer.ts) instead of inside the
+   * host's commits. For the long-running host; off by default (a CLI command or test does not
+   * need a thread).
+   */
+  readonly sqliteBackgroundCheckpoints?: boolean;
 }
 
 // PostgreSQL returns BIGINT as text by default; Bastion keeps money and counters as bigint.
@@ -38,6 +45,7 @@ class KyselyStore implements Store {
     private readonly kysely: Kysely<unknown>,
     readonly changes: LocalChanges & { close?: () => Promise<void> },
     private readonly walSync?: WalSync,
+    private readonly checkpointer?: WalCheckpointer,
   ) {
     // SQLite has one writer: units share commits. PostgreSQL commits concurrent transactions from
     // its pool's connections and groups their WAL flushes itself (its own group commit).
@@ -67,6 +75,7 @@ class KyselyStore implements Store {
 
   async close(): Promise<void> {
     await this.changes.close?.();
+    await this.checkpointer?.stop();
     await this.kysely.destroy();
     await this.walSync?.close();
   }
@@ -173,7 +182,8 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     // In WAL mode with FULL, the group commit's fsync runs in the thread pool (wal-sync.ts).
     const inWal = String(database.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     const walSync = inWal && options.sqliteSynchronous !== 'normal' ? new WalSync(`${location.sqliteFile}-wal`) : undefined;
-    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), changes, walSync);
+    const checkpointer = inWal && options.sqliteBackgroundCheckpoints === true ? WalCheckpointer.start(database, location.sqliteFile) : undefined;
+    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), changes, walSync, checkpointer);
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

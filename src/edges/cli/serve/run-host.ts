@@ -124,7 +124,8 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     }
     logger.info({ development: lmk.development, lmkKcv, dataDir }, 'LMK loaded');
     const auditChainKey = readOrCreateAuditChainKey(auditKeyFilePath(environment, dataDir));
-    const opened = await openConfiguredStore(environment);
+    // The host checkpoints SQLite's WAL from a worker thread, off its event loop.
+    const opened = await openConfiguredStore(environment, { sqliteBackgroundCheckpoints: true });
     store = opened.store;
     logger.info({ store: context.location, migrationsApplied: opened.applied.length }, 'store open');
     hsm = await openHsm(lmk, hsmThreads);
