@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fixedLineTextLengthMax, fixedLineWriter } from './fixed-line.js';
 import { createLogger, type LogLevel, type Logger } from './logger.js';
+import { arqc, keyHex, pan, pinBlock, secrets, track2 } from './test-log-secrets.js';
 
-const pan = '4761739001010010';
-const track2 = '4761739001010010=29122011000000000000';
-const keyHex = '0123456789ABCDEFFEDCBA9876543210';
-const pinBlock = '8E37F451C21B66E2';
-const arqc = '29CCA15AE665FA2E';
-const secrets = [pan, '4761739001', '9001010010', keyHex, keyHex.slice(0, 16), keyHex.slice(16), pinBlock, arqc, '29122011'];
 const cardLike = [pan, track2, track2.replace('=', 'D'), pinBlock, keyHex, arqc, `card ${pan}`, `${pinBlock}"}\n{"pan":"${pan}`];
 
 const fieldNames = ['requestMti', 'replyMti', 'responseCode', 'terminalId', 'trace', 'durationMs'] as const;

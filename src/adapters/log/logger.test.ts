@@ -3,13 +3,8 @@ import { BastionError } from '../../lib/errors/index.js';
 import { testHsm } from '../hsm/test-hsm.js';
 import { createLogger, type Logger } from './logger.js';
 import { isSensitiveFieldName, logDepthMax, logEntriesMax, redactLogValue } from './redact-log-value.js';
+import { arqc, keyHex, pan, pinBlock, secrets, track2 } from './test-log-secrets.js';
 
-const pan = '4761739001010010';
-const track2 = '4761739001010010=29122011000000000000';
-const keyHex = '0123456789ABCDEFFEDCBA9876543210';
-const pinBlock = '8E37F451C21B66E2';
-const arqc = '29CCA15AE665FA2E';
-const secrets = [pan, '4761739001', '9001010010', keyHex, keyHex.slice(0, 16), keyHex.slice(16), pinBlock, arqc, '29122011'];
 
 function capture(level: 'info' | 'trace' = 'trace'): { logger: Logger; lines: () => string[] } {
   const written: string[] = [];

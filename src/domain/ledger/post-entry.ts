@@ -91,8 +91,11 @@ async function existingEntry(db: Kysely<LedgerTables>, idempotencyKey: string, f
 type NewEntry = Omit<Insertable<LedgerTables['ledger_entries']>, 'id'>;
 
 /** SQLite: every posted entry runs these two inserts, built and compiled once (per line count for the postings). */
-const insertEntry = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf<NewEntry>) =>
-  db
+const insertEntry = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf<NewEntry>) => entryInsert(db, arg));
+
+/** The entry's insert, first one wins its key (`returning` is empty for the others): both dialects. */
+function entryInsert(db: Kysely<LedgerTables>, arg: ArgumentOf<NewEntry>) {
+  return db
     .insertInto('ledger_entries')
     .values({
       idempotency_key: arg('idempotency_key'),
@@ -103,8 +106,8 @@ const insertEntry = new PreparedQuery((db: Kysely<LedgerTables>, arg: ArgumentOf
       fingerprint: arg('fingerprint'),
     })
     .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
-    .returning('id'),
-);
+    .returning('id');
+}
 
 /**
  * The arguments of an entry's postings insert: `lineCount` (its shape, not bound), `entry_id`, then
@@ -135,18 +138,7 @@ const insertPostings = new PreparedQuery(
  */
 const insertEntryWithPostings = new PreparedQuery(
   (db: Kysely<LedgerTables>, arg: ArgumentOf<NewEntry & PostingLines>, lines: PostingLines): Compilable<{ entry_id: bigint }> => {
-    const entry = db
-      .insertInto('ledger_entries')
-      .values({
-        idempotency_key: arg('idempotency_key'),
-        kind: arg('kind'),
-        description: arg('description'),
-        occurred_at_ms: arg('occurred_at_ms'),
-        created_at_ms: arg('created_at_ms'),
-        fingerprint: arg('fingerprint'),
-      })
-      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
-      .returning('id');
+    const entry = entryInsert(db, arg);
     const rows = Array.from(
       { length: lines.lineCount },
       (_, lineNo) => sql`(${sql.lit(lineNo)}, cast(${arg(`account_id_${lineNo}`)} as bigint), cast(${arg(`amount_minor_${lineNo}`)} as bigint), cast(${arg(`currency_${lineNo}`)} as text))`,
