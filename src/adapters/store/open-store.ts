@@ -29,7 +29,16 @@ export interface StoreOptions {
    * need a thread).
    */
   readonly sqliteBackgroundCheckpoints?: boolean;
+  /**
+   * SQLite's page cache for this connection, MiB (16 in better-sqlite3's build). The host's inserts land
+   * at scattered places of several indexes; a larger cache keeps their pages in memory
+   * (measured: the sale's inserts 10–15% cheaper with 64 MiB).
+   */
+  readonly sqliteCacheMiB?: number;
 }
+
+/** The host's SQLite page cache (`serve`). */
+export const SQLITE_HOST_CACHE_MIB = 64;
 
 // PostgreSQL returns BIGINT as text by default; Bastion keeps money and counters as bigint.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => BigInt(text));
@@ -176,6 +185,7 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     database.pragma(`synchronous = ${options.sqliteSynchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
+    if (options.sqliteCacheMiB !== undefined) database.pragma(`cache_size = ${-Math.floor(options.sqliteCacheMiB * 1024)}`);
     database.defaultSafeIntegers(true);
     const dataVersion = database.prepare('pragma data_version').pluck();
     const changes = new SqliteChanges(() => dataVersion.get());

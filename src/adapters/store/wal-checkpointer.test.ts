@@ -70,12 +70,14 @@ describe('WalCheckpointer', () => {
     database.close();
   });
 
-  it('openStore starts it only when asked, and close stops it', async () => {
+  it('openStore starts it only when asked, and close stops it; the page cache is set only when asked', async () => {
     const file = join(dir, 'c.sqlite');
     const plain = openStore({ sqliteFile: file });
     expect(Number((await sql<{ wal_autocheckpoint: bigint }>`pragma wal_autocheckpoint`.execute(plain.db())).rows[0]?.wal_autocheckpoint)).toBe(1000);
+    expect(Number((await sql<{ cache_size: bigint }>`pragma cache_size`.execute(plain.db())).rows[0]?.cache_size)).not.toBe(-65536);
     await plain.close();
-    const host = openStore({ sqliteFile: file }, { sqliteBackgroundCheckpoints: true });
+    const host = openStore({ sqliteFile: file }, { sqliteBackgroundCheckpoints: true, sqliteCacheMiB: 64 });
+    expect(Number((await sql<{ cache_size: bigint }>`pragma cache_size`.execute(host.db())).rows[0]?.cache_size)).toBe(-65536);
     expect(Number((await sql<{ wal_autocheckpoint: bigint }>`pragma wal_autocheckpoint`.execute(host.db())).rows[0]?.wal_autocheckpoint)).toBe(WAL_AUTOCHECKPOINT_BACKSTOP_PAGES);
     await host.close();
   });

@@ -17,6 +17,7 @@ import { auditKeyFilePath, readOrCreateAuditChainKey } from '../audit/chain-key-
 import type { CliIo } from '../io.js';
 import { lmkPassphraseVariable } from '../keys/command.js';
 import { timeZoneFromEnvironment } from '../merchants/services.js';
+import { SQLITE_HOST_CACHE_MIB } from '../../../adapters/store/open-store.js';
 import { configuredStoreLocation, dataDirFromEnvironment, describeLocation, openConfiguredStore } from '../store/configured-store.js';
 
 /** The host's log is written in chunks of this many bytes, and at least every LOG_FLUSH_INTERVAL_MS. */
@@ -124,8 +125,8 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     }
     logger.info({ development: lmk.development, lmkKcv, dataDir }, 'LMK loaded');
     const auditChainKey = readOrCreateAuditChainKey(auditKeyFilePath(environment, dataDir));
-    // The host checkpoints SQLite's WAL from a worker thread, off its event loop.
-    const opened = await openConfiguredStore(environment, { sqliteBackgroundCheckpoints: true });
+    // The host checkpoints SQLite's WAL from a worker thread, off its event loop, and keeps a larger page cache.
+    const opened = await openConfiguredStore(environment, { sqliteBackgroundCheckpoints: true, sqliteCacheMiB: SQLITE_HOST_CACHE_MIB });
     store = opened.store;
     logger.info({ store: context.location, migrationsApplied: opened.applied.length }, 'store open');
     hsm = await openHsm(lmk, hsmThreads);
