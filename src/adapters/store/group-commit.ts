@@ -31,7 +31,9 @@ const syncAtCommit = CompiledQuery.raw('pragma synchronous = FULL');
  * Group commit for a database with one writer (SQLite): units of work that arrive while a commit
  * is under way wait, and the next database transaction runs all of them, each inside a savepoint
  * of its own, then commits — and fsyncs — once for all. A unit's promise settles only after that
- * commit: nobody learns of a result that a crash could still undo. A unit that throws is rolled
+ * commit is durable: nobody learns of a result that a crash could still undo. With a deferred
+ * sync (`WalSync`) the fsync runs in the thread pool, and the next group's transaction runs
+ * meanwhile; each group's units still wait for their own fsync. A unit that throws is rolled
  * back to its savepoint and rejected without disturbing the others; a failed commit rejects every
  * unit of the group.
  *
@@ -43,8 +45,8 @@ const syncAtCommit = CompiledQuery.raw('pragma synchronous = FULL');
 export class GroupCommitter {
   #queue: Unit[] = [];
   #running = false;
-  /** The fsync in flight of the last group's commit, if any (`whenDurable`). */
-  #syncing: Promise<void> | undefined;
+  /** Settled by the fsync of the latest group's commit (`whenDurable`); undefined once it has. */
+  #durable: DurableMark | undefined;
   #groups = 0;
   #units = 0;
 
@@ -56,12 +58,15 @@ export class GroupCommitter {
   ) {}
 
   /**
-   * While a group's commit is being fsynced, its rows can already be read (by a duplicate of one
-   * of its requests, say): anything that answers from what it read waits for this first. Groups
-   * commit one after another, so at most one fsync is ever in flight. `undefined` when none is.
+   * Settles once every commit made so far is durable; `undefined` when none waits for its fsync.
+   * A group's rows can be read as soon as its COMMIT has run, before its fsync returns (by a
+   * duplicate of one of its requests, say): anything that answers from what it read waits for
+   * this first. It is armed just before a group's COMMIT — nothing can read the group's rows
+   * earlier — and, since an fsync makes durable everything written before it, it is the latest
+   * group's fsync.
    */
   whenDurable(): Promise<void> | undefined {
-    return this.#syncing;
+    return this.#durable?.promise;
   }
 
   run<T>(work: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
@@ -80,28 +85,42 @@ export class GroupCommitter {
     return { groups: this.#groups, units: this.#units };
   }
 
-  /** A database transaction; with a deferred sync, its COMMIT leaves the fsync to `#sync`. */
+  /**
+   * A database transaction. With a deferred sync it runs at `synchronous = NORMAL`, and `whenDurable`
+   * is armed after its last statement, just before its COMMIT; the caller then calls `#synced`.
+   */
   #transaction<T>(work: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
     if (this.deferredSync === undefined) return this.db.transaction().execute(work);
     return this.db.connection().execute(async (connection) => {
       await connection.executeQuery(syncDeferred);
       try {
-        return await connection.transaction().execute(work);
+        return await connection.transaction().execute(async (trx) => {
+          const value = await work(trx);
+          this.#durable = durableMark();
+          return value;
+        });
       } finally {
         await connection.executeQuery(syncAtCommit);
       }
     });
   }
 
-  async #sync(): Promise<void> {
-    if (this.deferredSync === undefined) return;
+  /**
+   * Starts the fsync of what the transaction that just ended wrote (a rolled-back one too: it
+   * settles `whenDurable` for the groups before it) and settles `whenDurable` with it, unless a
+   * later group has armed it meanwhile. The next group's transaction does not wait for it: fsyncs
+   * overlap the next group's statements, and each group's units wait for their own.
+   */
+  #synced(): Promise<void> {
+    if (this.deferredSync === undefined) return Promise.resolve();
+    const mark = this.#durable ?? durableMark();
     const syncing = this.deferredSync.sync();
-    this.#syncing = syncing;
-    try {
-      await syncing;
-    } finally {
-      if (this.#syncing === syncing) this.#syncing = undefined;
-    }
+    syncing.then(mark.resolve, mark.reject);
+    void mark.promise.then(
+      () => { if (this.#durable === mark) this.#durable = undefined; },
+      () => undefined,
+    );
+    return syncing;
   }
 
   #count(units: number): void {
@@ -120,6 +139,7 @@ export class GroupCommitter {
     }
   }
 
+  /** Runs a group's transaction; its units settle once its fsync has returned (not awaited here). */
   async #commit(group: readonly Unit[]): Promise<void> {
     const failure = this.deferredSync?.failure;
     if (failure !== undefined) {
@@ -127,47 +147,59 @@ export class GroupCommitter {
       return;
     }
     const [only] = group;
-    if (group.length === 1 && only !== undefined) {
-      // Alone: the transaction is the unit's own, no savepoint needed.
-      let opened: Transaction<unknown> | undefined;
-      try {
-        const value = await this.#transaction((trx) => {
-          opened = trx;
-          return only.work(trx);
-        });
-        this.settled(opened);
-        await this.#sync();
-        this.#count(1);
-        only.resolve(value);
-      } catch (error) {
-        this.settled(opened);
-        only.reject(error);
-      }
-      return;
-    }
-    let settled: Settled[];
     let opened: Transaction<unknown> | undefined;
+    let outcomes: Settled[];
     try {
-      settled = await this.#transaction(async (trx) => {
-        opened = trx;
-        const outcomes: Settled[] = [];
-        for (const unit of group) outcomes.push(await runInSavepoint(trx, unit));
-        return outcomes;
-      });
-      this.settled(opened);
-      await this.#sync();
+      outcomes =
+        group.length === 1 && only !== undefined
+          ? // Alone: the transaction is the unit's own, no savepoint needed.
+            [{ ok: true, value: await this.#transaction((trx) => { opened = trx; return only.work(trx); }) }]
+          : await this.#transaction(async (trx) => {
+              opened = trx;
+              const settledUnits: Settled[] = [];
+              for (const unit of group) settledUnits.push(await runInSavepoint(trx, unit));
+              return settledUnits;
+            });
     } catch (error) {
       this.settled(opened);
+      // Nothing committed; what is in flight still settles `whenDurable`.
+      this.#synced().catch(() => undefined);
       for (const unit of group) unit.reject(error);
       return;
     }
+    this.settled(opened);
     this.#count(group.length);
-    for (const [index, unit] of group.entries()) {
-      const outcome = settled[index];
-      if (outcome?.ok === true) unit.resolve(outcome.value);
-      else unit.reject(outcome === undefined ? new Error('group commit lost a unit') : outcome.error);
-    }
+    this.#synced().then(
+      () => {
+        for (const [index, unit] of group.entries()) {
+          const outcome = outcomes[index];
+          if (outcome?.ok === true) unit.resolve(outcome.value);
+          else unit.reject(outcome === undefined ? new Error('group commit lost a unit') : outcome.error);
+        }
+      },
+      (error: unknown) => {
+        for (const unit of group) unit.reject(error);
+      },
+    );
   }
+}
+
+interface DurableMark {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A promise settled by hand; a rejection nobody waits for is not an unhandled one. */
+function durableMark(): DurableMark {
+  let resolve: () => void = () => undefined;
+  let reject: (error: unknown) => void = () => undefined;
+  const promise = new Promise<void>((resolveMark, rejectMark) => {
+    resolve = resolveMark;
+    reject = rejectMark;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
 
 // Run for every unit: compiled once.

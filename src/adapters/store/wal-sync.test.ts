@@ -97,7 +97,7 @@ describe('GroupCommitter with a deferred fsync', () => {
     }
   });
 
-  it('a unit alone is deferred too; a transaction that rolls back syncs nothing and leaves the connection at FULL', async () => {
+  it('a unit alone is deferred too; a transaction that rolls back rejects its unit without waiting and leaves the connection at FULL', async () => {
     const store = openStore({ sqliteFile: join(dir, 'one.sqlite') });
     try {
       const db = store.db<Tables>();
@@ -109,9 +109,42 @@ describe('GroupCommitter with a deferred fsync', () => {
       gate.release();
       await alone;
       expect(gate.events).toEqual(['sync']);
+      // Its own sync is never released: the rejection does not wait for it.
       await expect(committer.run(() => Promise.reject(new Error('the unit fails')))).rejects.toThrow('the unit fails');
-      expect(gate.events).toEqual(['sync']);
       expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the next group commits while the previous fsync runs, and each group waits for its own fsync', async () => {
+    const store = openStore({ sqliteFile: join(dir, 'pipe.sqlite') });
+    try {
+      const db = store.db<Tables>();
+      await sql`create table ws_rows (id text primary key)`.execute(db);
+      const gate = new GatedSync();
+      const committer = new GroupCommitter(db as unknown as Kysely<unknown>, undefined, gate);
+      const settled: string[] = [];
+      const insert = (id: string): Promise<number> => committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id }).execute(); }).then(() => settled.push(id));
+      const first = insert('first');
+      while (gate.waiting < 1) await turns(1);
+      const second = insert('second');
+      while (gate.waiting < 2) await turns(1);
+      // Both committed, neither durable: nobody has heard.
+      expect((await db.selectFrom('ws_rows').select('id').orderBy('id').execute()).map((row) => row.id)).toEqual(['first', 'second']);
+      await turns(5);
+      expect(settled).toEqual([]);
+      gate.release();
+      await first;
+      await turns(5);
+      expect(settled).toEqual(['first']);
+      // The latest fsync is what a reply built now must wait for.
+      expect(committer.whenDurable()).toBeInstanceOf(Promise);
+      gate.release();
+      await second;
+      expect(settled).toEqual(['first', 'second']);
+      await turns(1);
+      expect(committer.whenDurable()).toBeUndefined();
     } finally {
       await store.close();
     }

@@ -47,7 +47,7 @@ export class WalSync {
       const handle = await (this.#handle ??= this.#open());
       await handle?.sync();
     } catch (error) {
-      this.#failed = new BastionError('STORE_ERR_DURABILITY', 'the SQLite WAL file could not be fsynced; what was committed since the last fsync may not survive power loss, and this store refuses further commits: restart the host', {
+      this.#failed ??= new BastionError('STORE_ERR_DURABILITY', 'the SQLite WAL file could not be fsynced; what was committed since the last fsync may not survive power loss, and this store refuses further commits: restart the host', {
         errno: errnoOf(error),
       });
       throw this.#failed;
