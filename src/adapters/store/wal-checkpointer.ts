@@ -111,6 +111,8 @@ export class WalCheckpointer {
     if (this.#stopped) return;
     this.#stopped = true;
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => { resolve(); }));
+    // Referenced again while it stops: a process that is closing down waits for the thread's exit.
+    this.#worker.ref();
     this.#worker.postMessage('stop');
     await exited;
     if (this.database.open) this.database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_DEFAULT_PAGES}`);
