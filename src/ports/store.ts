@@ -41,9 +41,19 @@ export interface Store {
    * commit fsyncs off the event loop): whatever is answered from a read waits for this first.
    */
   whenDurable(): Promise<void> | undefined;
+  /** How the store has committed so far, for `/metrics`; `undefined` where it does not group commits (PostgreSQL). */
+  commitStats?(): CommitStats | undefined;
   /** When rows a service caches may have changed (`StoreChanges`, `EpochCache`). */
   readonly changes: StoreChanges;
   close(): Promise<void>;
+}
+
+/** Group commit since the store opened: transactions, the units in them, and the WAL fsyncs run off the event loop. */
+export interface CommitStats {
+  readonly groups: number;
+  readonly units: number;
+  readonly fsyncs: number;
+  readonly fsyncSeconds: number;
 }
 
 /**

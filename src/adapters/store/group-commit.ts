@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { CommitStats } from '../../ports/store.js';
 
 /** The most units one shared commit takes; more wait for the next. */
 export const GROUP_COMMIT_UNITS_MAX = 512;
@@ -49,6 +51,8 @@ export class GroupCommitter {
   #durable: DurableMark | undefined;
   #groups = 0;
   #units = 0;
+  #fsyncs = 0;
+  #fsyncSeconds = 0;
 
   /** `settled` is told of each transaction once it has committed or rolled back, before its units hear. */
   constructor(
@@ -80,9 +84,9 @@ export class GroupCommitter {
     });
   }
 
-  /** Groups committed and units in them so far (the average group size is units ÷ groups). */
-  get stats(): { readonly groups: number; readonly units: number } {
-    return { groups: this.#groups, units: this.#units };
+  /** Groups committed and units in them so far (the average group size is units ÷ groups), and the fsyncs. */
+  get stats(): CommitStats {
+    return { groups: this.#groups, units: this.#units, fsyncs: this.#fsyncs, fsyncSeconds: this.#fsyncSeconds };
   }
 
   /**
@@ -114,8 +118,16 @@ export class GroupCommitter {
   #synced(): Promise<void> {
     if (this.deferredSync === undefined) return Promise.resolve();
     const mark = this.#durable ?? durableMark();
+    const startedMs = performance.now();
     const syncing = this.deferredSync.sync();
-    syncing.then(mark.resolve, mark.reject);
+    syncing.then(
+      () => {
+        this.#fsyncs += 1;
+        this.#fsyncSeconds += (performance.now() - startedMs) / 1000;
+        mark.resolve();
+      },
+      mark.reject,
+    );
     void mark.promise.then(
       () => { if (this.#durable === mark) this.#durable = undefined; },
       () => undefined,

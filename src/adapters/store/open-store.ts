@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySq
 import pg from 'pg';
 import { BastionError } from '../../lib/errors/index.js';
 import { isPreparedSqlText } from '../../ports/prepared-query.js';
-import type { SqlDialect, Store } from '../../ports/store.js';
+import type { CommitStats, SqlDialect, Store } from '../../ports/store.js';
 import { GroupCommitter } from './group-commit.js';
 import { PostgresChanges } from './postgres-changes.js';
 import { SqliteChanges, type LocalChanges } from './store-changes.js';
@@ -63,6 +63,10 @@ class KyselyStore implements Store {
 
   whenDurable(): Promise<void> | undefined {
     return this.#groupCommit?.whenDurable();
+  }
+
+  commitStats(): CommitStats | undefined {
+    return this.#groupCommit?.stats;
   }
 
   db<Tables>(): Kysely<Tables> {

@@ -208,6 +208,22 @@ describe('openStore on a SQLite file', () => {
     }
   }
 
+  it('counts its groups, their units and its fsyncs (for /metrics); PostgreSQL-style stores report none', async () => {
+    const store = openStore({ sqliteFile: join(dir, 'stats.sqlite') });
+    try {
+      await sql`create table ws_rows (id text primary key)`.execute(store.db());
+      await Promise.all(Array.from({ length: 10 }, (_, index) => store.transact<Tables, undefined>(async (trx) => { await trx.insertInto('ws_rows').values({ id: `s${index}` }).execute(); return undefined; })));
+      const stats = store.commitStats?.();
+      expect(stats?.units).toBe(10);
+      expect(stats?.groups).toBeGreaterThanOrEqual(1);
+      expect(stats?.groups).toBeLessThanOrEqual(10);
+      expect(stats?.fsyncs).toBe(stats?.groups);
+      expect(stats?.fsyncSeconds).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('with FULL (the default), each group commit fsyncs the WAL from the thread pool before its units settle', async () => {
     const count = await fsyncsDuring('full', async (_db, transact) => {
       await Promise.all(Array.from({ length: 20 }, (_, index) => transact(`r${index}`)));

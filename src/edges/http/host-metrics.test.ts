@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IsoMessage, MessageCodec, unionPayPosSpec, type UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import { emptyChannelCounters } from '../channel/counters.js';
-import { channelFamilies, formatExposition, HostMetrics, processFamilies, replySeriesMax } from './host-metrics.js';
+import { channelFamilies, formatExposition, HostMetrics, processFamilies, replySeriesMax, storeFamilies } from './host-metrics.js';
 import { parsePrometheusText, sampleSum } from './test-prometheus.js';
 
 const codec = new MessageCodec<UnionPayPosSpec>(unionPayPosSpec);
@@ -55,5 +55,14 @@ describe('host metrics', () => {
     expect(sampleSum(parsed, 'bastion_channel_listening')).toBe(1);
     expect(sampleSum(parsed, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(parsed.samples.find((sample) => sample.name === 'bastion_build_info')?.labels).toMatchObject({ version: '0.1.0' });
+  });
+
+  it('the store\'s group commit counts parse with the rest, and a store that does not group commit adds none', () => {
+    const parsed = parsePrometheusText(formatExposition([...processFamilies(Date.now()), ...storeFamilies({ groups: 4, units: 40, fsyncs: 4, fsyncSeconds: 0.008 })]));
+    expect(sampleSum(parsed, 'bastion_store_group_commits_total')).toBe(4);
+    expect(sampleSum(parsed, 'bastion_store_group_commit_units_total')).toBe(40);
+    expect(sampleSum(parsed, 'bastion_store_wal_fsyncs_total')).toBe(4);
+    expect(sampleSum(parsed, 'bastion_store_wal_fsync_seconds_total')).toBeCloseTo(0.008);
+    expect(storeFamilies(undefined)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MessageCodec, unionPayPosSpec, type UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import type { CommitStats } from '../../ports/store.js';
 import type { ChannelCounters } from '../channel/counters.js';
 import type { HostExchange } from '../channel/host-handler.js';
 import { formatExposition, type HistogramFamily, type MetricFamily } from './prometheus-text.js';
@@ -151,6 +152,18 @@ export function channelFamilies(counters: ChannelCounters, listening: boolean): 
     counter('bastion_channel_handler_timeouts_total', 'Requests the host did not answer in time (no reply was sent).', counters.handlerTimeouts),
     counter('bastion_channel_handler_errors_total', 'Requests whose handler failed (no reply was sent).', counters.handlerErrors),
     counter('bastion_channel_overload_closes_total', 'Connections closed for pipelining past the in-flight bound or not reading their replies.', counters.overloadCloses),
+  ];
+}
+
+/** The store's group commit (SQLite): nothing on a store that commits each unit alone (PostgreSQL). */
+export function storeFamilies(stats: CommitStats | undefined): MetricFamily[] {
+  if (stats === undefined) return [];
+  const counter = (name: string, help: string, value: number): MetricFamily => ({ name, help, type: 'counter', samples: [{ value }] });
+  return [
+    counter('bastion_store_group_commits_total', 'Database transactions the group committer ran (each commits one or more units).', stats.groups),
+    counter('bastion_store_group_commit_units_total', 'Units of work committed in them; units ÷ commits is the average group size.', stats.units),
+    counter('bastion_store_wal_fsyncs_total', 'WAL fsyncs run in the thread pool after group commits.', stats.fsyncs),
+    counter('bastion_store_wal_fsync_seconds_total', 'Time those fsyncs took, in seconds; ÷ fsyncs is the average.', stats.fsyncSeconds),
   ];
 }
 

@@ -11,7 +11,7 @@ import { EXPIRE_HOLDS_BATCH_MAX } from '../../../adapters/network/issuer-simulat
 import { assembleHost } from '../../host-runtime/assemble-host.js';
 import { startHoldExpirySweep } from '../../host-runtime/hold-expiry.js';
 import { storeReachable } from '../../host-runtime/store-health.js';
-import { channelFamilies, formatExposition, HostMetrics, processFamilies } from '../../http/host-metrics.js';
+import { channelFamilies, formatExposition, HostMetrics, processFamilies, storeFamilies } from '../../http/host-metrics.js';
 import { OpsServer, type HealthReport } from '../../http/ops-server.js';
 import { auditKeyFilePath, readOrCreateAuditChainKey } from '../audit/chain-key-file.js';
 import type { CliIo } from '../io.js';
@@ -151,7 +151,7 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     };
     const ops = new OpsServer({
       health,
-      metrics: () => formatExposition([...processFamilies(startedAtMs), ...channelFamilies(host.channel.counters, channelListening), ...metrics.families()]),
+      metrics: () => formatExposition([...processFamilies(startedAtMs), ...channelFamilies(host.channel.counters, channelListening), ...storeFamilies(openStore.commitStats?.()), ...metrics.families()]),
       logger: logger.child({ area: 'http' }),
     });
     const channelAddress = await host.channel.start(settings.channel);
