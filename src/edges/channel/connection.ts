@@ -19,6 +19,7 @@ import type { ChannelConnectionInfo, ChannelHandler, ChannelResponse } from './h
 import type { ChannelLimits } from './limits.js';
 import type { ChannelRequestSecurityEvent, ChannelSecurityEvent, ChannelSecurityEventSink } from './security-event.js';
 import type { SecurityEventCoalescer } from './security-event-coalescer.js';
+import { LazyAbort } from './lazy-abort.js';
 
 /** What every connection of one server shares. */
 export interface ConnectionContext {
@@ -65,7 +66,7 @@ export class ChannelConnection {
   readonly #splitter: FrameSplitter;
   readonly #queue: PendingRequest[] = [];
   /** One controller per request whose handler has not settled yet. */
-  readonly #inFlight = new Set<AbortController>();
+  readonly #inFlight = new Set<LazyAbort>();
   #state: ConnectionState = 'open';
   #readingPaused = false;
   #keepAlivesSeen = 0;
@@ -256,7 +257,7 @@ export class ChannelConnection {
   }
 
   #dispatch(request: PendingRequest): void {
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     this.#inFlight.add(controller);
     this.#clearTimer('idle');
     let timedOut = false;
@@ -275,7 +276,9 @@ export class ChannelConnection {
         unpacked: request.unpacked,
         connection: this.info,
         receivedAtMs: request.receivedAtMs,
-        signal: controller.signal,
+        get signal() {
+          return controller.signal;
+        },
         ...(this.#context.securityEvents === undefined ? {} : { reportSecurityEvent: this.#reportRequestEvent }),
       });
     } catch (error) {
@@ -292,7 +295,7 @@ export class ChannelConnection {
     void Promise.resolve(response).then(
       (value) => {
         // Too late, or nobody left to answer: the terminal reverses.
-        if (!timedOut && !controller.signal.aborted) {
+        if (!timedOut && !controller.aborted) {
           this.#guard(() => {
             this.#respond(request.frame, value);
           });
@@ -300,7 +303,7 @@ export class ChannelConnection {
         settled();
       },
       (error: unknown) => {
-        if (!timedOut && !controller.signal.aborted) this.#handlerFailed(error, 'the handler failed');
+        if (!timedOut && !controller.aborted) this.#handlerFailed(error, 'the handler failed');
         settled();
       },
     );
