@@ -60,116 +60,101 @@ async function turns(count: number): Promise<void> {
   for (let index = 0; index < count; index += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A group committer on a fresh SQLite file whose syncs the test releases, with its table; closed after `test`. */
+async function withGatedCommitter(name: string, test: (setup: { db: Kysely<Tables>; gate: GatedSync; committer: GroupCommitter }) => Promise<void>): Promise<void> {
+  const store = openStore({ sqliteFile: join(dir, `${name}.sqlite`) });
+  try {
+    const db = store.db<Tables>();
+    await sql`create table ws_rows (id text primary key)`.execute(db);
+    const gate = new GatedSync();
+    await test({ db, gate, committer: new GroupCommitter(db as unknown as Kysely<unknown>, undefined, gate) });
+  } finally {
+    await store.close();
+  }
+}
+
 describe('GroupCommitter with a deferred fsync', () => {
   it('runs the group at NORMAL, then FULL again, and settles no unit before the sync has returned', async () => {
-    const store = openStore({ sqliteFile: join(dir, 'gc.sqlite') });
-    try {
-      const db = store.db<Tables>();
-      await sql`create table ws_rows (id text primary key)`.execute(db);
-      const gate = new GatedSync();
-      const committer = new GroupCommitter(db as unknown as Kysely<unknown>, undefined, gate);
-      const settled: string[] = [];
-      const levels: unknown[] = [];
-      const units = ['a', 'b', 'c'].map((id) =>
-        committer.run(async (trx) => {
-          await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id }).execute();
-          levels.push((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(trx)).rows[0]?.synchronous);
-          return id;
-        }).then((id) => settled.push(id)),
-      );
-      while (gate.waiting === 0) await turns(1);
-      // Committed (another connection reads the rows) but not yet durable: nobody has heard.
-      const reader = new SqliteDatabase(join(dir, 'gc.sqlite'), { readonly: true });
-      expect(reader.prepare('select count(*) as n from ws_rows').get()).toEqual({ n: 3 });
-      reader.close();
-      expect(gate.events).toEqual(['sync']);
-      expect(levels).toEqual([1n, 1n, 1n]);
-      expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
-      expect(committer.whenDurable()).toBeInstanceOf(Promise);
-      await turns(5);
-      expect(settled).toEqual([]);
-      gate.release();
-      await Promise.all(units);
-      expect(settled.sort()).toEqual(['a', 'b', 'c']);
-      expect(committer.whenDurable()).toBeUndefined();
-    } finally {
-      await store.close();
-    }
+    await withGatedCommitter('gc', async ({ db, gate, committer }) => {
+    const settled: string[] = [];
+    const levels: unknown[] = [];
+    const units = ['a', 'b', 'c'].map((id) =>
+      committer.run(async (trx) => {
+        await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id }).execute();
+        levels.push((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(trx)).rows[0]?.synchronous);
+        return id;
+      }).then((id) => settled.push(id)),
+    );
+    while (gate.waiting === 0) await turns(1);
+    // Committed (another connection reads the rows) but not yet durable: nobody has heard.
+    const reader = new SqliteDatabase(join(dir, 'gc.sqlite'), { readonly: true });
+    expect(reader.prepare('select count(*) as n from ws_rows').get()).toEqual({ n: 3 });
+    reader.close();
+    expect(gate.events).toEqual(['sync']);
+    expect(levels).toEqual([1n, 1n, 1n]);
+    expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
+    expect(committer.whenDurable()).toBeInstanceOf(Promise);
+    await turns(5);
+    expect(settled).toEqual([]);
+    gate.release();
+    await Promise.all(units);
+    expect(settled.sort()).toEqual(['a', 'b', 'c']);
+    expect(committer.whenDurable()).toBeUndefined();
+    });
   });
 
   it('a unit alone is deferred too; a transaction that rolls back rejects its unit without waiting and leaves the connection at FULL', async () => {
-    const store = openStore({ sqliteFile: join(dir, 'one.sqlite') });
-    try {
-      const db = store.db<Tables>();
-      await sql`create table ws_rows (id text primary key)`.execute(db);
-      const gate = new GatedSync();
-      const committer = new GroupCommitter(db as unknown as Kysely<unknown>, undefined, gate);
-      const alone = committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id: 'x' }).execute(); });
-      while (gate.waiting === 0) await turns(1);
-      gate.release();
-      await alone;
-      expect(gate.events).toEqual(['sync']);
-      // Its own sync is never released: the rejection does not wait for it.
-      await expect(committer.run(() => Promise.reject(new Error('the unit fails')))).rejects.toThrow('the unit fails');
-      expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
-    } finally {
-      await store.close();
-    }
+    await withGatedCommitter('one', async ({ db, gate, committer }) => {
+    const alone = committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id: 'x' }).execute(); });
+    while (gate.waiting === 0) await turns(1);
+    gate.release();
+    await alone;
+    expect(gate.events).toEqual(['sync']);
+    // Its own sync is never released: the rejection does not wait for it.
+    await expect(committer.run(() => Promise.reject(new Error('the unit fails')))).rejects.toThrow('the unit fails');
+    expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
+    });
   });
 
   it('the next group commits while the previous fsync runs, and each group waits for its own fsync', async () => {
-    const store = openStore({ sqliteFile: join(dir, 'pipe.sqlite') });
-    try {
-      const db = store.db<Tables>();
-      await sql`create table ws_rows (id text primary key)`.execute(db);
-      const gate = new GatedSync();
-      const committer = new GroupCommitter(db as unknown as Kysely<unknown>, undefined, gate);
-      const settled: string[] = [];
-      const insert = (id: string): Promise<number> => committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id }).execute(); }).then(() => settled.push(id));
-      const first = insert('first');
-      while (gate.waiting < 1) await turns(1);
-      const second = insert('second');
-      while (gate.waiting < 2) await turns(1);
-      // Both committed, neither durable: nobody has heard.
-      expect((await db.selectFrom('ws_rows').select('id').orderBy('id').execute()).map((row) => row.id)).toEqual(['first', 'second']);
-      await turns(5);
-      expect(settled).toEqual([]);
-      gate.release();
-      await first;
-      await turns(5);
-      expect(settled).toEqual(['first']);
-      // The latest fsync is what a reply built now must wait for.
-      expect(committer.whenDurable()).toBeInstanceOf(Promise);
-      gate.release();
-      await second;
-      expect(settled).toEqual(['first', 'second']);
-      await turns(1);
-      expect(committer.whenDurable()).toBeUndefined();
-    } finally {
-      await store.close();
-    }
+    await withGatedCommitter('pipe', async ({ db, gate, committer }) => {
+    const settled: string[] = [];
+    const insert = (id: string): Promise<number> => committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id }).execute(); }).then(() => settled.push(id));
+    const first = insert('first');
+    while (gate.waiting < 1) await turns(1);
+    const second = insert('second');
+    while (gate.waiting < 2) await turns(1);
+    // Both committed, neither durable: nobody has heard.
+    expect((await db.selectFrom('ws_rows').select('id').orderBy('id').execute()).map((row) => row.id)).toEqual(['first', 'second']);
+    await turns(5);
+    expect(settled).toEqual([]);
+    gate.release();
+    await first;
+    await turns(5);
+    expect(settled).toEqual(['first']);
+    // The latest fsync is what a reply built now must wait for.
+    expect(committer.whenDurable()).toBeInstanceOf(Promise);
+    gate.release();
+    await second;
+    expect(settled).toEqual(['first', 'second']);
+    await turns(1);
+    expect(committer.whenDurable()).toBeUndefined();
+    });
   });
 
   it('a failed sync rejects its units with its error, and later groups are refused without running', async () => {
-    const store = openStore({ sqliteFile: join(dir, 'fail.sqlite') });
-    try {
-      const db = store.db<Tables>();
-      await sql`create table ws_rows (id text primary key)`.execute(db);
-      const gate = new GatedSync();
-      const committer = new GroupCommitter(db as unknown as Kysely<unknown>, undefined, gate);
-      const first = committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id: 'y' }).execute(); });
-      while (gate.waiting === 0) await turns(1);
-      const durable = committer.whenDurable();
-      const failure = new BastionError('STORE_ERR_DURABILITY', 'the disk refused');
-      gate.fail(failure);
-      await expect(first).rejects.toBe(failure);
-      await expect(durable).rejects.toBe(failure);
-      let ran = false;
-      await expect(committer.run(() => { ran = true; return Promise.resolve(); })).rejects.toBe(failure);
-      expect(ran).toBe(false);
-    } finally {
-      await store.close();
-    }
+    await withGatedCommitter('fail', async ({ gate, committer }) => {
+    const first = committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id: 'y' }).execute(); });
+    while (gate.waiting === 0) await turns(1);
+    const durable = committer.whenDurable();
+    const failure = new BastionError('STORE_ERR_DURABILITY', 'the disk refused');
+    gate.fail(failure);
+    await expect(first).rejects.toBe(failure);
+    await expect(durable).rejects.toBe(failure);
+    let ran = false;
+    await expect(committer.run(() => { ran = true; return Promise.resolve(); })).rejects.toBe(failure);
+    expect(ran).toBe(false);
+    });
   });
 });
 
