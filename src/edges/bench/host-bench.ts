@@ -35,6 +35,12 @@ export interface HostBenchResult extends LoadResult {
   readonly hostResidentBytesMax: number;
   /** The bench's own process (the load terminals and their crypto) over the measured run, in cores. */
   readonly loadCpuCores: number;
+  /**
+   * SQLite's group commit over the measured run: units (a sale is two: the issuer's decision and
+   * the host's record) per database transaction, and the WAL fsync's average time (off the event
+   * loop). Null on PostgreSQL, which commits each unit alone.
+   */
+  readonly groupCommit: { readonly unitsPerCommit: number; readonly fsyncMsAverage: number } | null;
   /** What the machine does at best for the same work, measured before the load (null with --no-floor). */
   readonly floor: BenchFloor | null;
   readonly ratioToCommitFloor: number | null;
@@ -87,11 +93,20 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
     const after = await sampleAll(metricsUrls);
     for (const terminal of terminals) terminal.close();
     let cpuSeconds = 0;
+    const commits = { groups: 0, units: 0, fsyncs: 0, fsyncSeconds: 0 };
+    let commitsSeen = false;
     for (const [index, sample] of after.entries()) {
       residentMax = Math.max(residentMax, sample?.residentBytes ?? 0);
       // A node that did not answer one of the two samples adds nothing (rather than minus its total).
       const first = before[index];
       if (sample !== undefined && first !== undefined) cpuSeconds += sample.cpuSeconds - first.cpuSeconds;
+      if (sample?.commits !== undefined && first?.commits !== undefined) {
+        commitsSeen = true;
+        commits.groups += sample.commits.groups - first.commits.groups;
+        commits.units += sample.commits.units - first.commits.units;
+        commits.fsyncs += sample.commits.fsyncs - first.commits.fsyncs;
+        commits.fsyncSeconds += sample.commits.fsyncSeconds - first.commits.fsyncSeconds;
+      }
     }
     return {
       ...result,
@@ -102,6 +117,7 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
       hostCpuCores: cpuSeconds / result.elapsedSeconds,
       hostResidentBytesMax: residentMax,
       loadCpuCores: (loadCpu.user + loadCpu.system) / 1e6 / result.elapsedSeconds,
+      groupCommit: commitsSeen && commits.groups > 0 ? { unitsPerCommit: commits.units / commits.groups, fsyncMsAverage: commits.fsyncs === 0 ? 0 : (commits.fsyncSeconds * 1000) / commits.fsyncs } : null,
       floor,
       ...(floor === null ? { ratioToCommitFloor: null, ratioToGroupedFloor: null, ratioToCryptoFloor: null } : benchRatios(result.approvedPerSecond, floor)),
       machine: benchMachine(),

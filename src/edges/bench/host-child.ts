@@ -17,6 +17,8 @@ export interface HostAddresses {
 export interface HostSample {
   readonly cpuSeconds: number;
   readonly residentBytes: number;
+  /** The store's group commit counters (SQLite), absent where the host has none (PostgreSQL). */
+  readonly commits?: { readonly groups: number; readonly units: number; readonly fsyncs: number; readonly fsyncSeconds: number };
 }
 
 /**
@@ -87,15 +89,24 @@ export class HostChild {
   }
 }
 
-/** Reads the host's CPU seconds and resident memory from /metrics (undefined when it does not answer). */
+/** Reads the host's CPU seconds, resident memory and group commit counters from /metrics (undefined when it does not answer). */
 export async function sampleHost(metricsUrl: string): Promise<HostSample | undefined> {
   try {
     const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
     const text = await response.text();
-    const cpu = /^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1];
-    const rss = /^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1];
+    const value = (name: string): number | undefined => {
+      const found = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
+      return found === undefined ? undefined : Number(found);
+    };
+    const cpu = value('process_cpu_seconds_total');
+    const rss = value('process_resident_memory_bytes');
     if (cpu === undefined || rss === undefined) return undefined;
-    return { cpuSeconds: Number(cpu), residentBytes: Number(rss) };
+    const groups = value('bastion_store_group_commits_total');
+    const units = value('bastion_store_group_commit_units_total');
+    const fsyncs = value('bastion_store_wal_fsyncs_total');
+    const fsyncSeconds = value('bastion_store_wal_fsync_seconds_total');
+    const commits = groups === undefined || units === undefined || fsyncs === undefined || fsyncSeconds === undefined ? undefined : { groups, units, fsyncs, fsyncSeconds };
+    return { cpuSeconds: cpu, residentBytes: rss, ...(commits === undefined ? {} : { commits }) };
   } catch {
     return undefined;
   }

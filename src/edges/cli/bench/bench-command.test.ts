@@ -49,6 +49,13 @@ function expectSaneResult(result: HostBenchResult, expected: { store: 'sqlite' |
   expect(result.p95Ms).toBeLessThanOrEqual(result.p99Ms);
   expect(result.p99Ms).toBeLessThanOrEqual(result.maxMs);
   expect(result).toMatchObject({ floor: null, ratioToCommitFloor: null, ratioToGroupedFloor: null, ratioToCryptoFloor: null });
+  // SQLite's group commit, read from the host's /metrics: every sale is two units; PostgreSQL has none.
+  if (expected.store === 'sqlite') {
+    expect(result.groupCommit?.unitsPerCommit).toBeGreaterThanOrEqual(1);
+    expect(result.groupCommit?.fsyncMsAverage).toBeGreaterThan(0);
+  } else {
+    expect(result.groupCommit).toBeNull();
+  }
   expect(result.machine.cpus).toBeGreaterThan(0);
   expect(result.machine.memoryBytes).toBeGreaterThan(0);
   expect(result.machine.node).toBe(process.version);
@@ -119,6 +126,7 @@ describe('the bench text output', () => {
     hostCpuCores: 0.5,
     hostResidentBytesMax: 100 * 1048576,
     loadCpuCores: 0.75,
+    groupCommit: { unitsPerCommit: 24.5, fsyncMsAverage: 1.234 },
     floor,
     ratioToCommitFloor: 0.1,
     ratioToGroupedFloor: 0.01,
@@ -131,6 +139,7 @@ describe('the bench text output', () => {
     expect(text).toContain('approved:   100/s (1000 of 1001 sales)');
     expect(text).toContain('errors:     96 × 1');
     expect(text).toContain('terminals:  75% of a core');
+    expect(text).toContain('commits:    24.5 units per group commit (a sale is 2), WAL fsync 1.23 ms on average');
     expect(text).toContain('floor:      durable commits 1000/s (one row each), grouped 10000 rows/s (64 rows per commit)');
     expect(text).toContain('host side 400 sales/s, terminal side 500, both 200');
     expect(text).toContain('vs floor:   10.0% of the commit floor, 1.0% of the grouped floor, 25.0% of the host-side crypto floor');
@@ -146,5 +155,6 @@ describe('the bench text output', () => {
   it('names PostgreSQL\'s grouping and its synchronous_commit', () => {
     const text = formatHostBench({ ...result, store: 'postgres', floor: { ...floor, groupedBy: { clients: 16 }, postgresSynchronousCommit: 'on' } });
     expect(text).toContain('(16 clients at once), synchronous_commit on');
+    expect(formatHostBench({ ...result, store: 'postgres', groupCommit: null })).not.toContain('commits:');
   });
 });
