@@ -53,6 +53,9 @@ export class GroupCommitter {
   #units = 0;
   #fsyncs = 0;
   #fsyncSeconds = 0;
+  /** The WAL fsync in flight, and the one queued behind it for the commits made meanwhile. */
+  #fsyncRunning: Promise<void> | undefined;
+  #fsyncNext: Promise<void> | undefined;
 
   /** `settled` is told of each transaction once it has committed or rolled back, before its units hear. */
   constructor(
@@ -118,21 +121,47 @@ export class GroupCommitter {
   #synced(): Promise<void> {
     if (this.deferredSync === undefined) return Promise.resolve();
     const mark = this.#durable ?? durableMark();
-    const startedMs = performance.now();
-    const syncing = this.deferredSync.sync();
-    syncing.then(
-      () => {
-        this.#fsyncs += 1;
-        this.#fsyncSeconds += (performance.now() - startedMs) / 1000;
-        mark.resolve();
-      },
-      mark.reject,
-    );
+    const syncing = this.#fsyncAfterCommit(this.deferredSync);
+    syncing.then(mark.resolve, mark.reject);
     void mark.promise.then(
       () => { if (this.#durable === mark) this.#durable = undefined; },
       () => undefined,
     );
     return syncing;
+  }
+
+  /**
+   * An fsync that starts after the commit that asks for it: the one starting now when none is
+   * running, else the next one, which starts once the running one returns and serves every
+   * commit made meanwhile (the running one may have started before them). One fsync at a time.
+   */
+  #fsyncAfterCommit(deferredSync: DeferredSync): Promise<void> {
+    if (this.#fsyncRunning === undefined) return this.#startFsync(deferredSync);
+    this.#fsyncNext ??= this.#fsyncRunning
+      .then(() => undefined, () => undefined)
+      .then(() => {
+        this.#fsyncNext = undefined;
+        return this.#startFsync(deferredSync);
+      });
+    return this.#fsyncNext;
+  }
+
+  #startFsync(deferredSync: DeferredSync): Promise<void> {
+    const startedMs = performance.now();
+    const fsync = deferredSync.sync();
+    this.#fsyncRunning = fsync;
+    const done = (): void => {
+      if (this.#fsyncRunning === fsync) this.#fsyncRunning = undefined;
+    };
+    fsync.then(
+      () => {
+        this.#fsyncs += 1;
+        this.#fsyncSeconds += (performance.now() - startedMs) / 1000;
+        done();
+      },
+      done,
+    );
+    return fsync;
   }
 
   #count(units: number): void {

@@ -76,84 +76,93 @@ async function withGatedCommitter(name: string, test: (setup: { db: Kysely<Table
 describe('GroupCommitter with a deferred fsync', () => {
   it('runs the group at NORMAL, then FULL again, and settles no unit before the sync has returned', async () => {
     await withGatedCommitter('gc', async ({ db, gate, committer }) => {
-    const settled: string[] = [];
-    const levels: unknown[] = [];
-    const units = ['a', 'b', 'c'].map((id) =>
+      const settled: string[] = [];
+      const levels: unknown[] = [];
+      const units = ['a', 'b', 'c'].map((id) =>
       committer.run(async (trx) => {
         await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id }).execute();
         levels.push((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(trx)).rows[0]?.synchronous);
         return id;
       }).then((id) => settled.push(id)),
-    );
-    while (gate.waiting === 0) await turns(1);
-    // Committed (another connection reads the rows) but not yet durable: nobody has heard.
-    const reader = new SqliteDatabase(join(dir, 'gc.sqlite'), { readonly: true });
-    expect(reader.prepare('select count(*) as n from ws_rows').get()).toEqual({ n: 3 });
-    reader.close();
-    expect(gate.events).toEqual(['sync']);
-    expect(levels).toEqual([1n, 1n, 1n]);
-    expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
-    expect(committer.whenDurable()).toBeInstanceOf(Promise);
-    await turns(5);
-    expect(settled).toEqual([]);
-    gate.release();
-    await Promise.all(units);
-    expect(settled.sort()).toEqual(['a', 'b', 'c']);
-    expect(committer.whenDurable()).toBeUndefined();
+      );
+      while (gate.waiting === 0) await turns(1);
+      // Committed (another connection reads the rows) but not yet durable: nobody has heard.
+      const reader = new SqliteDatabase(join(dir, 'gc.sqlite'), { readonly: true });
+      expect(reader.prepare('select count(*) as n from ws_rows').get()).toEqual({ n: 3 });
+      reader.close();
+      expect(gate.events).toEqual(['sync']);
+      expect(levels).toEqual([1n, 1n, 1n]);
+      expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
+      expect(committer.whenDurable()).toBeInstanceOf(Promise);
+      await turns(5);
+      expect(settled).toEqual([]);
+      gate.release();
+      await Promise.all(units);
+      expect(settled.sort()).toEqual(['a', 'b', 'c']);
+      expect(committer.whenDurable()).toBeUndefined();
     });
   });
 
   it('a unit alone is deferred too; a transaction that rolls back rejects its unit without waiting and leaves the connection at FULL', async () => {
     await withGatedCommitter('one', async ({ db, gate, committer }) => {
-    const alone = committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id: 'x' }).execute(); });
-    while (gate.waiting === 0) await turns(1);
-    gate.release();
-    await alone;
-    expect(gate.events).toEqual(['sync']);
-    // Its own sync is never released: the rejection does not wait for it.
-    await expect(committer.run(() => Promise.reject(new Error('the unit fails')))).rejects.toThrow('the unit fails');
-    expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
+      const alone = committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id: 'x' }).execute(); });
+      while (gate.waiting === 0) await turns(1);
+      gate.release();
+      await alone;
+      expect(gate.events).toEqual(['sync']);
+      // Its own sync is never released: the rejection does not wait for it.
+      await expect(committer.run(() => Promise.reject(new Error('the unit fails')))).rejects.toThrow('the unit fails');
+      expect((await sql<{ synchronous: unknown }>`pragma synchronous`.execute(db)).rows[0]?.synchronous).toBe(2n);
     });
   });
 
-  it('the next group commits while the previous fsync runs, and each group waits for its own fsync', async () => {
+  it('groups commit while an fsync runs, and share the next one, which starts after it; each waits for an fsync begun after its commit', async () => {
     await withGatedCommitter('pipe', async ({ db, gate, committer }) => {
-    const settled: string[] = [];
-    const insert = (id: string): Promise<number> => committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id }).execute(); }).then(() => settled.push(id));
-    const first = insert('first');
-    while (gate.waiting < 1) await turns(1);
-    const second = insert('second');
-    while (gate.waiting < 2) await turns(1);
-    // Both committed, neither durable: nobody has heard.
-    expect((await db.selectFrom('ws_rows').select('id').orderBy('id').execute()).map((row) => row.id)).toEqual(['first', 'second']);
-    await turns(5);
-    expect(settled).toEqual([]);
-    gate.release();
-    await first;
-    await turns(5);
-    expect(settled).toEqual(['first']);
-    // The latest fsync is what a reply built now must wait for.
-    expect(committer.whenDurable()).toBeInstanceOf(Promise);
-    gate.release();
-    await second;
-    expect(settled).toEqual(['first', 'second']);
-    await turns(1);
-    expect(committer.whenDurable()).toBeUndefined();
+      const settled: string[] = [];
+      const insert = (id: string): Promise<number> => committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id }).execute(); }).then(() => settled.push(id));
+      const committed = async (count: number): Promise<void> => {
+        while ((await db.selectFrom('ws_rows').select('id').execute()).length < count) await turns(1);
+      };
+      const first = insert('first');
+      while (gate.waiting < 1) await turns(1);
+      // Two more groups commit, one after the other, while the first fsync runs; nobody has heard.
+      const second = insert('second');
+      await committed(2);
+      const third = insert('third');
+      await committed(3);
+      await turns(5);
+      expect(gate.events).toEqual(['sync']);
+      expect(settled).toEqual([]);
+      gate.release();
+      await first;
+      // The fsync they share starts only now, after the one that may have begun before their commits.
+      while (gate.waiting < 1) await turns(1);
+      expect(gate.events).toEqual(['sync', 'sync']);
+      await turns(5);
+      expect(settled).toEqual(['first']);
+      // The latest fsync is what a reply built now must wait for.
+      expect(committer.whenDurable()).toBeInstanceOf(Promise);
+      gate.release();
+      await Promise.all([second, third]);
+      expect(settled).toEqual(['first', 'second', 'third']);
+      expect(gate.events).toEqual(['sync', 'sync']);
+      await turns(1);
+      expect(committer.whenDurable()).toBeUndefined();
     });
   });
 
   it('a failed sync rejects its units with its error, and later groups are refused without running', async () => {
     await withGatedCommitter('fail', async ({ gate, committer }) => {
-    const first = committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id: 'y' }).execute(); });
-    while (gate.waiting === 0) await turns(1);
-    const durable = committer.whenDurable();
-    const failure = new BastionError('STORE_ERR_DURABILITY', 'the disk refused');
-    gate.fail(failure);
-    await expect(first).rejects.toBe(failure);
-    await expect(durable).rejects.toBe(failure);
-    let ran = false;
-    await expect(committer.run(() => { ran = true; return Promise.resolve(); })).rejects.toBe(failure);
-    expect(ran).toBe(false);
+      const first = committer.run(async (trx) => { await (trx as unknown as Kysely<Tables>).insertInto('ws_rows').values({ id: 'y' }).execute(); });
+      while (gate.waiting === 0) await turns(1);
+      const durable = committer.whenDurable();
+      const failure = new BastionError('STORE_ERR_DURABILITY', 'the disk refused');
+      gate.fail(failure);
+      await expect(first).rejects.toBe(failure);
+      await expect(durable).rejects.toBe(failure);
+      let ran = false;
+      await expect(committer.run(() => { ran = true; return Promise.resolve(); })).rejects.toBe(failure);
+      expect(ran).toBe(false);
     });
   });
 });
