@@ -113,10 +113,9 @@ export class GroupCommitter {
   }
 
   /**
-   * Starts the fsync of what the transaction that just ended wrote (a rolled-back one too: it
-   * settles `whenDurable` for the groups before it) and settles `whenDurable` with it, unless a
-   * later group has armed it meanwhile. The next group's transaction does not wait for it: fsyncs
-   * overlap the next group's statements, and each group's units wait for their own.
+   * Asks for an fsync that starts after the transaction that just ended (`#fsyncAfterCommit`),
+   * and settles the `whenDurable` mark that transaction armed with it. The next group's
+   * transaction does not wait for it.
    */
   #synced(): Promise<void> {
     if (this.deferredSync === undefined) return Promise.resolve();
@@ -203,8 +202,8 @@ export class GroupCommitter {
             });
     } catch (error) {
       this.settled(opened);
-      // Nothing committed; what is in flight still settles `whenDurable`.
-      this.#synced().catch(() => undefined);
+      // Nothing committed. A COMMIT that failed had armed `whenDurable` already: an fsync settles it.
+      if (this.#durable !== undefined) this.#synced().catch(() => undefined);
       for (const unit of group) unit.reject(error);
       return;
     }

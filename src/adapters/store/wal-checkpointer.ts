@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
+import { errorCodeOf } from '../../lib/errors/index.js';
 
 /** How often the background connection checkpoints the WAL. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 50;
@@ -77,12 +78,12 @@ export class WalCheckpointer {
       if (checkpointer.#stopped) return;
       checkpointer.#stopped = true;
       checkpointer.#failure = failure;
-      if (database.open) database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_DEFAULT_PAGES}`);
+      checkpointAsByDefault(database);
     };
     worker.on('message', (message: { failed?: string }) => {
       if (message.failed !== undefined) fallBack(message.failed);
     });
-    worker.on('error', (error: Error & { code?: unknown }) => { fallBack(typeof error.code === 'string' ? error.code : 'unknown'); });
+    worker.on('error', (error) => { fallBack(errorCodeOf(error)); });
     worker.on('exit', () => { fallBack('exited'); });
     return checkpointer;
   }
@@ -95,13 +96,15 @@ export class WalCheckpointer {
   /** How many checkpoints the thread has run (tests and diagnostics). */
   checkpoints(): Promise<number> {
     return new Promise((resolve, reject) => {
+      const onExit = (): void => { reject(new Error('the checkpoint thread has stopped')); };
       const onMessage = (message: { checkpoints?: number }): void => {
         if (message.checkpoints === undefined) return;
         this.#worker.off('message', onMessage);
+        this.#worker.off('exit', onExit);
         resolve(message.checkpoints);
       };
       this.#worker.on('message', onMessage);
-      this.#worker.once('exit', () => { reject(new Error('the checkpoint thread has stopped')); });
+      this.#worker.once('exit', onExit);
       this.#worker.postMessage('checkpoints');
     });
   }
@@ -115,6 +118,11 @@ export class WalCheckpointer {
     this.#worker.ref();
     this.#worker.postMessage('stop');
     await exited;
-    if (this.database.open) this.database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_DEFAULT_PAGES}`);
+    checkpointAsByDefault(this.database);
   }
+}
+
+/** The host's connection checkpoints by itself again, as SQLite does by default (if it is still open). */
+function checkpointAsByDefault(database: SqliteDatabase.Database): void {
+  if (database.open) database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_DEFAULT_PAGES}`);
 }

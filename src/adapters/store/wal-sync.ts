@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BastionError } from '../../lib/errors/index.js';
+import { BastionError, errorCodeOf } from '../../lib/errors/index.js';
 
 /**
  * The group commit's fsync, taken off the event loop without weakening `synchronous = FULL`.
@@ -48,7 +48,7 @@ export class WalSync {
       await handle?.sync();
     } catch (error) {
       this.#failed ??= new BastionError('STORE_ERR_DURABILITY', 'the SQLite WAL file could not be fsynced; what was committed since the last fsync may not survive power loss, and this store refuses further commits: restart the host', {
-        errno: errnoOf(error),
+        errno: errorCodeOf(error),
       });
       throw this.#failed;
     }
@@ -83,9 +83,4 @@ export class WalSync {
     this.#handle = undefined;
     await handle?.close();
   }
-}
-
-function errnoOf(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : 'unknown';
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { BastionError } from '../../lib/errors/index.js';
+import { BastionError, errorCodeOf } from '../../lib/errors/index.js';
 import { decodeFrameBody, encodeFrame, FrameSplitter, type Tpdu, type UnionPayHeader } from '../../lib/iso8583/framing/index.js';
 import type { SimulatorHostAddress } from './state.js';
 
@@ -66,12 +66,12 @@ export async function exchangeWithHost(address: SimulatorHostAddress, message: B
         options.onReplyHeader?.(decoded.header);
         finish({ reply: Buffer.from(decoded.message) });
       } catch (error) {
-        finish({ error: new BastionError('SIM_ERR_RESPONSE', 'the host reply frame is malformed (length, TPDU or header)', { cause: codeOf(error) }) });
+        finish({ error: new BastionError('SIM_ERR_RESPONSE', 'the host reply frame is malformed (length, TPDU or header)', { cause: errorCodeOf(error) }) });
       }
     });
     socket.on('error', (error: Error) => {
       if (connected) {
-        finish({ error: new BastionError('SIM_ERR_RESPONSE', 'the connection to the host failed before a reply came', { cause: codeOf(error) }) });
+        finish({ error: new BastionError('SIM_ERR_RESPONSE', 'the connection to the host failed before a reply came', { cause: errorCodeOf(error) }) });
       } else {
         finish({ error: connectError(address, error) });
       }
@@ -108,12 +108,6 @@ function openSocket(address: SimulatorHostAddress): Socket {
 }
 
 function connectError(address: SimulatorHostAddress, error: Error): BastionError {
-  const code = codeOf(error);
+  const code = errorCodeOf(error);
   return new BastionError('SIM_ERR_CONNECT', `could not connect to the host at ${address.host}:${address.port} (${code})`, { host: address.host, port: address.port, cause: code });
-}
-
-function codeOf(error: unknown): string {
-  if (error instanceof BastionError) return error.code;
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : 'unknown';
 }
