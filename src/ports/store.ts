@@ -64,9 +64,9 @@ export interface CommitStats {
 export interface StoreChanges {
   /**
    * Changes whenever rows of the watched tables may have changed: a write announced with `wrote`,
-   * or a commit by another process or node — on SQLite any commit by another connection
-   * (`PRAGMA data_version`), on PostgreSQL a notification from the tables' triggers
-   * (`watchTableChanges`), which arrives a moment after that commit. `undefined` while the store
+   * or a commit to them by another process or node (the tables' triggers, `watchTableChanges`) —
+   * on SQLite seen at once (`PRAGMA data_version`, then the triggers' counter), on PostgreSQL by
+   * a notification, which arrives a moment after that commit. `undefined` while the store
    * cannot tell (PostgreSQL's listening connection is not up): cache nothing then.
    */
   epoch(): number | undefined;
@@ -103,14 +103,16 @@ const watchedTableEventsAll: readonly WatchedTableEvent[] = ['insert', 'update',
 /**
  * Makes commits to `table` move every store's epoch (`StoreChanges.epoch`), for a migration of the
  * module that owns it: on PostgreSQL a statement-level trigger notifies `STORE_CHANGES_CHANNEL`
- * with the schema's name; SQLite needs nothing (every commit moves its data version). `events`
- * narrows which statements notify, for a table whose cached rows only updates and deletes can
- * make stale (every statement by default).
+ * with the schema's name; on SQLite row-level triggers count the changes
+ * (`watchTableChangesOnSqlite`). `events` narrows which statements notify, for a table whose
+ * cached rows only updates and deletes can make stale (every statement by default).
  */
 export async function watchTableChanges(db: Kysely<unknown>, dialect: SqlDialect, table: string, events: readonly WatchedTableEvent[] = watchedTableEventsAll): Promise<void> {
-  if (dialect !== 'postgres') return;
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`not a table name: ${table}`);
-  if (events.length === 0 || events.some((event) => !watchedTableEventsAll.includes(event))) throw new Error(`not trigger events: ${events.join(', ')}`);
+  if (dialect !== 'postgres') {
+    await watchTableChangesOnSqlite(db, dialect, table, events);
+    return;
+  }
+  checkWatched(table, events);
   await sql
     .raw(
       `create or replace function bastion_notify_change() returns trigger language plpgsql as $$ ` +
@@ -118,6 +120,37 @@ export async function watchTableChanges(db: Kysely<unknown>, dialect: SqlDialect
     )
     .execute(db);
   await sql.raw(`create trigger ${table}_notify_change after ${[...new Set(events)].join(' or ')} on ${table} for each statement execute function bastion_notify_change()`).execute(db);
+}
+
+/** The one-row table SQLite's triggers on the watched tables count commits in (`watchTableChangesOnSqlite`). */
+export const STORE_CHANGE_COUNT_TABLE = 'store_change_count';
+
+/**
+ * The SQLite half of `watchTableChanges`, and nothing on PostgreSQL: for a migration that adds it
+ * to a table watched before SQLite needed it (released migrations cannot change). Each insert,
+ * update or delete of `table` (as `events` say) adds one to `STORE_CHANGE_COUNT_TABLE`'s only
+ * row, in the same transaction, so a store tells a commit that may have changed a watched row
+ * from one that cannot have (`SqliteChanges`), without asking on every commit by anyone.
+ * SQLite has no TRUNCATE (a `delete` without `where` is one): `truncate` means `delete` here.
+ * Idempotent: a database migrated from scratch runs it twice for each table.
+ */
+export async function watchTableChangesOnSqlite(db: Kysely<unknown>, dialect: SqlDialect, table: string, events: readonly WatchedTableEvent[] = watchedTableEventsAll): Promise<void> {
+  if (dialect !== 'sqlite') return;
+  checkWatched(table, events);
+  await sql.raw(`create table if not exists ${STORE_CHANGE_COUNT_TABLE} (id integer primary key check (id = 1), n integer not null)`).execute(db);
+  await sql.raw(`insert or ignore into ${STORE_CHANGE_COUNT_TABLE} (id, n) values (1, 0)`).execute(db);
+  const rowEvents = new Set(events.map((event) => (event === 'truncate' ? 'delete' : event)));
+  for (const event of rowEvents) {
+    await sql
+      .raw(`create trigger if not exists ${table}_count_${event} after ${event} on ${table} begin update ${STORE_CHANGE_COUNT_TABLE} set n = n + 1 where id = 1; end`)
+      .execute(db);
+  }
+}
+
+/** `table` and `events` go into DDL as text: only a plain table name and known events pass. */
+function checkWatched(table: string, events: readonly WatchedTableEvent[]): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`not a table name: ${table}`);
+  if (events.length === 0 || events.some((event) => !watchedTableEventsAll.includes(event))) throw new Error(`not trigger events: ${events.join(', ')}`);
 }
 
 /** The column type for bytes in each dialect. */

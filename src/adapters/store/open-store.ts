@@ -8,7 +8,7 @@ import { isPreparedSqlText } from '../../ports/prepared-query.js';
 import type { CommitStats, SqlDialect, Store } from '../../ports/store.js';
 import { GroupCommitter } from './group-commit.js';
 import { PostgresChanges } from './postgres-changes.js';
-import { SqliteChanges, type LocalChanges } from './store-changes.js';
+import { SqliteChanges, sqliteChangeCounter, type LocalChanges } from './store-changes.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
 
@@ -192,7 +192,7 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     if (options.sqliteCacheMiB !== undefined) database.pragma(`cache_size = ${-Math.floor(options.sqliteCacheMiB * 1024)}`);
     database.defaultSafeIntegers(true);
     const dataVersion = database.prepare('pragma data_version').pluck();
-    const changes = new SqliteChanges(() => dataVersion.get());
+    const changes = new SqliteChanges(() => dataVersion.get(), sqliteChangeCounter(database));
     // In WAL mode with FULL, the group commit's fsync runs in the thread pool (wal-sync.ts).
     const inWal = String(database.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     const walSync = inWal && options.sqliteSynchronous !== 'normal' ? new WalSync(`${location.sqliteFile}-wal`) : undefined;

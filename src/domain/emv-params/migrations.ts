@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { bytesColumn, watchTableChanges, type ModuleMigrations } from '../../ports/store.js';
+import { bytesColumn, watchTableChanges, watchTableChangesOnSqlite, type ModuleMigrations } from '../../ports/store.js';
 
 /** The EMV parameter module's schema (docs/emv-parameters.md). Append-only once released. */
 export const emvParamsMigrations: ModuleMigrations = {
@@ -61,6 +61,15 @@ export const emvParamsMigrations: ModuleMigrations = {
       async up(db, dialect) {
         await watchTableChanges(db, dialect, 'emv_params_state');
         await watchTableChanges(db, dialect, 'emv_params_terminals');
+      },
+    },
+    {
+      // Counts commits to the watched tables on SQLite, where 0002 did nothing when it ran: a store
+      // then moves its epoch for those commits only, not for every other connection's commit.
+      name: '0003_count_changes_on_sqlite',
+      async up(db, dialect) {
+        await watchTableChangesOnSqlite(db, dialect, 'emv_params_state');
+        await watchTableChangesOnSqlite(db, dialect, 'emv_params_terminals');
       },
     },
   ],

@@ -1,4 +1,4 @@
-import { watchTableChanges, type ModuleMigrations } from '../../ports/store.js';
+import { watchTableChanges, watchTableChangesOnSqlite, type ModuleMigrations } from '../../ports/store.js';
 
 /** The merchants module's schema. Append-only once released. */
 export const merchantsMigrations: ModuleMigrations = {
@@ -33,6 +33,14 @@ export const merchantsMigrations: ModuleMigrations = {
       name: '0002_notify_changes',
       async up(db, dialect) {
         await watchTableChanges(db, dialect, 'merchants_merchants');
+      },
+    },
+    {
+      // Counts commits to the watched tables on SQLite, where 0002 did nothing when it ran: a store
+      // then moves its epoch for those commits only, not for every other connection's commit.
+      name: '0003_count_changes_on_sqlite',
+      async up(db, dialect) {
+        await watchTableChangesOnSqlite(db, dialect, 'merchants_merchants');
       },
     },
   ],

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { bytesColumn, watchTableChanges, type ModuleMigrations } from '../../ports/store.js';
+import { bytesColumn, watchTableChanges, watchTableChangesOnSqlite, type ModuleMigrations } from '../../ports/store.js';
 
 /** The terminals module's schema. Append-only once released. */
 export const terminalsMigrations: ModuleMigrations = {
@@ -60,6 +60,14 @@ export const terminalsMigrations: ModuleMigrations = {
       name: '0002_notify_changes',
       async up(db, dialect) {
         await watchTableChanges(db, dialect, 'terminals_terminals');
+      },
+    },
+    {
+      // Counts commits to the watched tables on SQLite, where 0002 did nothing when it ran: a store
+      // then moves its epoch for those commits only, not for every other connection's commit.
+      name: '0003_count_changes_on_sqlite',
+      async up(db, dialect) {
+        await watchTableChangesOnSqlite(db, dialect, 'terminals_terminals');
       },
     },
   ],
