@@ -151,6 +151,7 @@ describe('the SQLite change counter before and after the migrations', () => {
   it('watches a table for truncate with a delete trigger (SQLite has no TRUNCATE), and is idempotent', async () => {
     const db = other.db<unknown>();
     await watchTableChanges(db, 'sqlite', 'scc_scratch', ['truncate']);
+    expect(await countingTriggers(other)).toEqual(['scc_scratch_count_delete']);
     await watchTableChanges(db, 'sqlite', 'scc_scratch', ['truncate', 'delete']);
     expect(await countingTriggers(other)).toEqual(['scc_scratch_count_delete']);
     await insertScratch(other, 'x');
