@@ -1,6 +1,7 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { BastionError } from '../../lib/errors/index.js';
-import { LocalMasterKey } from './local-master-key.js';
+import type { LocalMasterKey } from './local-master-key.js';
+import { openLmkFromParent } from './lmk-handoff.js';
 import { SoftwareHsm } from './software-hsm.js';
 import {
   encodeError,
@@ -9,7 +10,6 @@ import {
   isHsmMethod,
   toWire,
   wipeBytes,
-  workerLmkAad,
   type HsmParentMessage,
   type HsmReply,
   type HsmRequest,
@@ -24,29 +24,6 @@ import {
  * key material).
  */
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** Opens the LMK the parent sent, and wipes what it was sent in. */
-function openLmk(data: HsmWorkerData): LocalMasterKey {
-  const sent = data.lmk;
-  if (sent.development) return LocalMasterKey.development();
-  const wrappingKey = new Uint8Array(sent.wrappingKey);
-  try {
-    const lmk = LocalMasterKey.unsealFrom(
-      wrappingKey,
-      { iv: asBuffer(sent.iv), ciphertext: asBuffer(sent.ciphertext), tag: asBuffer(sent.tag) },
-      workerLmkAad,
-    );
-    if (lmk === undefined) throw new BastionError('HSM_ERR_UNAVAILABLE', 'the HSM worker could not open the LMK its parent sent');
-    return lmk;
-  } finally {
-    wrappingKey.fill(0);
-    sent.ciphertext.fill(0);
-  }
-}
-
 function post(port: MessagePort, message: HsmWorkerMessage): void {
   port.postMessage(message);
 }
@@ -56,7 +33,7 @@ function serve(port: MessagePort, data: HsmWorkerData): void {
   let lmk: LocalMasterKey;
   try {
     if ((data.protocol as string) !== hsmWorkerProtocol) throw new BastionError('HSM_ERR_UNAVAILABLE', 'the HSM worker was started by a parent of another version');
-    lmk = openLmk(data);
+    lmk = openLmkFromParent(data.lmk);
     hsm = new SoftwareHsm(lmk, data.cacheEntriesMax === undefined ? {} : { cacheEntriesMax: data.cacheEntriesMax });
   } catch (error) {
     post(port, { kind: 'failed', error: encodeError(error) });

@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { equalBytes, toHex } from '../../lib/crypto/index.js';
@@ -28,18 +27,17 @@ import type {
   WorkingKeySet,
 } from '../../ports/hsm.js';
 import type { LocalMasterKey } from './local-master-key.js';
+import { sealLmkForWorker, wipeSentLmk } from './lmk-handoff.js';
 import {
   decodeError,
   fromWire,
   hsmWorkerProtocol,
   toWire,
-  workerLmkAad,
   type HsmMethod,
   type HsmParentMessage,
   type HsmRequest,
   type HsmWorkerData,
   type HsmWorkerMessage,
-  type WorkerLmk,
 } from './worker-protocol.js';
 
 /** The most worker threads one WorkerHsm runs. */
@@ -50,7 +48,6 @@ const closeWaitMs = 5000;
 const respawnDelayMinMs = 50;
 /** …up to this. */
 const respawnDelayMaxMs = 5000;
-const wrappingKeyBytes = 32;
 
 export interface WorkerHsmOptions {
   /** Worker threads, each with its own SoftwareHsm over the same LMK (default 1). */
@@ -170,20 +167,10 @@ export class WorkerHsm implements HsmPort {
     return this.#slots.reduce((sum, slot) => sum + slot.pending.size, 0);
   }
 
-  #workerLmk(transfer: ArrayBuffer[]): WorkerLmk {
-    if (this.#lmk.development) return { development: true };
-    const wrappingKey = new ArrayBuffer(wrappingKeyBytes);
-    const wrappingBytes = new Uint8Array(wrappingKey);
-    randomFillSync(wrappingBytes);
-    const sealed = this.#lmk.sealUnder(wrappingBytes, workerLmkAad);
-    transfer.push(wrappingKey);
-    return { development: false, wrappingKey, iv: new Uint8Array(sealed.iv), ciphertext: new Uint8Array(sealed.ciphertext), tag: new Uint8Array(sealed.tag) };
-  }
-
   #spawn(slot: Slot): void {
     slot.respawnTimer = undefined;
     const transfer: ArrayBuffer[] = [];
-    const lmk = this.#workerLmk(transfer);
+    const lmk = sealLmkForWorker(this.#lmk, transfer);
     const data: HsmWorkerData = { protocol: hsmWorkerProtocol, lmk, ...(this.#cacheEntriesMax === undefined ? {} : { cacheEntriesMax: this.#cacheEntriesMax }) };
     let worker: Worker;
     try {
@@ -198,8 +185,7 @@ export class WorkerHsm implements HsmPort {
       return;
     } finally {
       // workerData was cloned (and the wrapping key moved) by the constructor: what is left here goes.
-      for (const buffer of transfer) if (buffer.byteLength > 0) new Uint8Array(buffer).fill(0);
-      if (!lmk.development) lmk.ciphertext.fill(0);
+      wipeSentLmk(lmk, transfer);
     }
     slot.worker = worker;
     slot.ready = false;
