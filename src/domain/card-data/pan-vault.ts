@@ -83,8 +83,9 @@ export class PanVault {
   /**
    * Look-up hash (base64) → id, kept while the store's change epoch stands. Only ids found are
    * kept, and `pan_hash` is unique, so an insert cannot make a kept pair wrong: only an update or
-   * delete of a stored row can (an erasure, a re-keying), and those move the epoch — on SQLite any
-   * other connection's commit, on PostgreSQL the table's trigger (migration 0002_notify_changes).
+   * delete of a stored row can (an erasure, a re-keying), and those move the epoch through the
+   * table's triggers: on PostgreSQL a notification (migration 0002_notify_changes), on SQLite a
+   * change counter (0003_count_changes_on_sqlite).
    */
   private readonly ids = new EpochCache<string, string>(PAN_IDS_CACHED_MAX);
 
