@@ -7,10 +7,12 @@ import { BastionError } from '../../lib/errors/index.js';
 import { isPreparedSqlText } from '../../ports/prepared-query.js';
 import type { CommitStats, SqlDialect, Store } from '../../ports/store.js';
 import { GroupCommitter } from './group-commit.js';
+import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { PostgresChanges } from './postgres-changes.js';
 import { SqliteChanges, sqliteChangeCounter, type LocalChanges } from './store-changes.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
+import { SharedWriteTurn } from './write-turn.js';
 
 /** Where the store lives: a SQLite file (the embedded default) or a PostgreSQL URL. */
 export type StoreLocation = { readonly sqliteFile: string } | { readonly postgresUrl: string; readonly schema?: string };
@@ -35,6 +37,17 @@ export interface StoreOptions {
    * (measured: the sale's inserts 10–15% cheaper with 64 MiB).
    */
   readonly sqliteCacheMiB?: number;
+  /**
+   * SQLite, for several threads of one process each with its own store on the same file: the
+   * buffer of a `SharedWriteTurn` (write-turn.ts) they all share. Each group commit then waits,
+   * without blocking the event loop, for its turn before its transaction begins, and gives the
+   * turn up after its COMMIT, so the threads never meet SQLite's write lock held by each other
+   * (which would put them to sleep in the busy handler, or fail a transaction whose snapshot went
+   * stale). Every transaction on the store begins with `BEGIN IMMEDIATE`, taking SQLite's lock at
+   * once. Writes outside `transact` (`db().transaction()`, single statements) take no turn: they
+   * stay correct, waiting in SQLite's busy handler if another thread writes. Ignored on PostgreSQL.
+   */
+  readonly sqliteWriteTurn?: SharedArrayBuffer;
 }
 
 /** The host's SQLite page cache (`serve`). */
@@ -55,10 +68,11 @@ class KyselyStore implements Store {
     readonly changes: LocalChanges & { close?: () => Promise<void> },
     private readonly walSync?: WalSync,
     private readonly checkpointer?: WalCheckpointer,
+    writeTurn?: SharedWriteTurn,
   ) {
     // SQLite has one writer: units share commits. PostgreSQL commits concurrent transactions from
     // its pool's connections and groups their WAL flushes itself (its own group commit).
-    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }, walSync) : undefined;
+    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }, walSync, writeTurn) : undefined;
   }
 
   whenDurable(): Promise<void> | undefined {
@@ -197,7 +211,11 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     const inWal = String(database.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     const walSync = inWal && options.sqliteSynchronous !== 'normal' ? new WalSync(`${location.sqliteFile}-wal`) : undefined;
     const checkpointer = inWal && options.sqliteBackgroundCheckpoints === true ? WalCheckpointer.start(database, location.sqliteFile) : undefined;
-    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), changes, walSync, checkpointer);
+    const writeTurn = options.sqliteWriteTurn === undefined ? undefined : SharedWriteTurn.attach(options.sqliteWriteTurn);
+    // Sharing the file in turns, transactions take SQLite's write lock as they begin (immediate-sqlite-dialect.ts).
+    const dialectConfig = { database: withStatementCache(database) };
+    const dialect = writeTurn === undefined ? new SqliteDialect(dialectConfig) : new ImmediateSqliteDialect(dialectConfig);
+    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect }), changes, walSync, checkpointer, writeTurn);
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

@@ -36,7 +36,7 @@ export function storeOptionsFromEnvironment(environment: NodeJS.ProcessEnv = pro
 }
 
 /** Opens the configured store and brings every module's tables up to date. */
-export async function openConfiguredStore(environment: NodeJS.ProcessEnv = process.env, extra: Pick<StoreOptions, 'sqliteBackgroundCheckpoints' | 'sqliteCacheMiB'> = {}): Promise<{ store: Store; applied: string[] }> {
+export async function openConfiguredStore(environment: NodeJS.ProcessEnv = process.env, extra: Pick<StoreOptions, 'sqliteBackgroundCheckpoints' | 'sqliteCacheMiB' | 'sqliteWriteTurn'> = {}): Promise<{ store: Store; applied: string[] }> {
   const store = openStore(configuredStoreLocation(environment), { ...storeOptionsFromEnvironment(environment), ...extra });
   try {
     const { applied } = await migrateStore(store, storeModules);
