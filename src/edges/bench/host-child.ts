@@ -135,7 +135,7 @@ export function hostEnvironment(extra: Readonly<Record<string, string>>): NodeJS
  * the hosts it starts, so `BASTION_PG_POOL_SIZE=20 bastion bench host` measures a host with that
  * pool. Tests use `hostEnvironment` alone, so a developer's settings can't change what they test.
  */
-export const hostTuningVariables = ['BASTION_SQLITE_SYNCHRONOUS', 'BASTION_PG_POOL_SIZE', 'BASTION_HSM_THREADS'] as const;
+export const hostTuningVariables = ['BASTION_SQLITE_SYNCHRONOUS', 'BASTION_PG_POOL_SIZE', 'BASTION_HSM_THREADS', 'BASTION_HOST_THREADS'] as const;
 
 /** `hostEnvironment` plus the host tuning variables set in this process's environment. */
 export function benchHostEnvironment(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {

@@ -1,4 +1,4 @@
-import type { HostAnswer, HostPipeline } from '../../domain/host/index.js';
+import type { HostAnswer, HostRequest } from '../../domain/host/index.js';
 import type { TerminalRefusalEvent } from '../../domain/host/refusal-event.js';
 import type { ChannelHandler } from './handler.js';
 
@@ -12,6 +12,11 @@ export interface HostExchange {
   readonly durationSeconds: number;
 }
 
+/** What answers the channel's requests: the host's pipeline itself, or the host threads running copies of it (`host-threads.ts`). */
+export interface HostResponder {
+  respond(request: HostRequest): Promise<HostAnswer | undefined>;
+}
+
 /** Told about every request once the pipeline is done with it. A throw is ignored: metrics never break a reply. */
 export type HostExchangeObserver = (exchange: HostExchange) => void;
 
@@ -22,7 +27,7 @@ export type HostExchangeObserver = (exchange: HostExchange) => void;
  * observer sees each exchange (the `/metrics` endpoint counts replies and latency with it). When the
  * channel reports security events, the host's refusals of unknown terminals are reported through it.
  */
-export function hostChannelHandler(pipeline: HostPipeline, observer?: HostExchangeObserver): ChannelHandler {
+export function hostChannelHandler(pipeline: HostResponder, observer?: HostExchangeObserver): ChannelHandler {
   return {
     async handle(request) {
       const startedAt = process.hrtime.bigint();

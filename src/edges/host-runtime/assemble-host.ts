@@ -2,7 +2,7 @@ import type { Logger } from '../../adapters/log/index.js';
 import { IssuerSimulator } from '../../adapters/network/issuer-simulator/index.js';
 import { AuditLog } from '../../domain/audit/index.js';
 import { PanVault } from '../../domain/card-data/index.js';
-import { HostPipeline } from '../../domain/host/index.js';
+import { HostPipeline, type HostLogger } from '../../domain/host/index.js';
 import { EmvParamService } from '../../domain/emv-params/index.js';
 import { LedgerService } from '../../domain/ledger/index.js';
 import { MerchantService } from '../../domain/merchants/index.js';
@@ -11,7 +11,7 @@ import { TerminalService } from '../../domain/terminals/index.js';
 import type { HsmPort } from '../../ports/hsm.js';
 import type { Store } from '../../ports/store.js';
 import { ChannelServer } from '../channel/channel-server.js';
-import { hostChannelHandler, type HostExchangeObserver } from '../channel/host-handler.js';
+import { hostChannelHandler, type HostExchangeObserver, type HostResponder } from '../channel/host-handler.js';
 import type { ChannelLimits } from '../channel/limits.js';
 import { channelSecurityAuditSinks } from '../channel/security-event.js';
 import type { ChannelTlsOptions } from '../channel/tls-options.js';
@@ -42,14 +42,15 @@ export interface AssembleHostOptions {
   readonly settings?: HostSettings;
   /** Sees every request and reply (metrics). */
   readonly observer?: HostExchangeObserver;
+  /** Answers the channel's requests instead of this host's own pipeline: the host threads (`host-threads.ts`). */
+  readonly responder?: HostResponder;
   /** Epoch milliseconds; default the wall clock. */
   readonly clock?: () => bigint;
 }
 
-export interface AssembledHost {
+/** The transaction pipeline and the services behind it, without a channel (a host thread's share). */
+export interface AssembledPipeline {
   readonly pipeline: HostPipeline;
-  /** Not started: call `channel.start({ host, port })`. */
-  readonly channel: ChannelServer;
   readonly audit: AuditLog;
   readonly merchants: MerchantService;
   readonly terminals: TerminalService;
@@ -58,9 +59,27 @@ export interface AssembledHost {
   readonly network: IssuerSimulator;
 }
 
-/** ISSUER_ERR_NOT_SEEDED (run `bastion cards seed`) when the issuer simulator has no keys yet. */
-export async function assembleHost(options: AssembleHostOptions): Promise<AssembledHost> {
-  const { store, hsm, logger } = options;
+export interface AssembledHost extends AssembledPipeline {
+  /** Not started: call `channel.start({ host, port })`. */
+  readonly channel: ChannelServer;
+}
+
+export interface AssemblePipelineOptions {
+  /** Migrated (openConfiguredStore migrates on open). */
+  readonly store: Store;
+  readonly hsm: HsmPort;
+  /** Where the pipeline reports an unexpected failure (by its code only). */
+  readonly hostLogger: HostLogger;
+  /** The audit log's 32-byte chain key (BASTION_AUDIT_KEY_FILE). */
+  readonly auditChainKey: Uint8Array;
+  readonly settings?: Pick<HostSettings, 'timeZone' | 'saleAmountMaxMinor' | 'macFailuresLockAfter'>;
+  /** Epoch milliseconds; default the wall clock. */
+  readonly clock?: () => bigint;
+}
+
+/** Every module the transaction pipeline needs, and the pipeline. ISSUER_ERR_NOT_SEEDED as for `assembleHost`. */
+export async function assemblePipeline(options: AssemblePipelineOptions): Promise<AssembledPipeline> {
+  const { store, hsm } = options;
   const settings = options.settings ?? {};
   const clock = options.clock ?? ((): bigint => BigInt(Date.now()));
   const timeZone = settings.timeZone === undefined ? {} : { timeZone: settings.timeZone };
@@ -72,7 +91,6 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
   const audit = new AuditLog({ store, clock, chainKey: options.auditChainKey });
   const settlement = new SettlementService(store);
   const emvParams = new EmvParamService(store, { clock });
-  const hostLogger = logger.child({ area: 'host' });
   const pipeline = new HostPipeline({
     store,
     hsm,
@@ -87,13 +105,26 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
     emvParams,
     settlement,
     clock,
-    logger: { error: (fields, message) => { hostLogger.error(fields, message); } },
+    logger: options.hostLogger,
     ...(settings.saleAmountMaxMinor === undefined ? {} : { saleAmountMaxMinor: settings.saleAmountMaxMinor }),
     ...(settings.macFailuresLockAfter === undefined ? {} : { macFailuresLockAfter: settings.macFailuresLockAfter }),
   });
+  return { pipeline, audit, merchants, terminals, ledger, panVault, network };
+}
+
+/** ISSUER_ERR_NOT_SEEDED (run `bastion cards seed`) when the issuer simulator has no keys yet. */
+export async function assembleHost(options: AssembleHostOptions): Promise<AssembledHost> {
+  const { logger } = options;
+  const settings = options.settings ?? {};
+  const hostLogger = logger.child({ area: 'host' });
+  const assembled = await assemblePipeline({
+    ...options,
+    hostLogger: { error: (fields, message) => { hostLogger.error(fields, message); } },
+  });
+  const { pipeline, audit } = assembled;
   const auditLogger = logger.child({ area: 'audit' });
   const channel = new ChannelServer({
-    handler: hostChannelHandler(pipeline, options.observer),
+    handler: hostChannelHandler(options.responder ?? pipeline, options.observer),
     logger,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
     ...(settings.channelLimits === undefined ? {} : { limits: settings.channelLimits }),
@@ -105,5 +136,5 @@ export async function assembleHost(options: AssembleHostOptions): Promise<Assemb
       auditLogger.error({ code: (error as { code?: unknown }).code ?? 'unknown', action }, 'a channel security event could not be written to the audit log');
     }),
   });
-  return { pipeline, channel, audit, merchants, terminals, ledger, panVault, network };
+  return { ...assembled, channel };
 }

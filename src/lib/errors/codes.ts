@@ -173,6 +173,7 @@ export const errorCodes = {
   // Host transaction pipeline
   HOST_ERR_DUPLICATE: 'a duplicate request lost the race to record its answer, yet the first answer is not recorded',
   HOST_ERR_INTERNAL: 'an unexpected failure in the host pipeline; the terminal is answered 96 and the log carries no card data',
+  HOST_ERR_THREAD: 'a host thread could not start, or stopped: the requests it held get no reply (the terminals reverse them) and a replacement starts',
 
   // Settlement (terminal batches: 0500 settlement and 0320 batch upload)
   SETTLEMENT_ERR_STATE: 'a batch upload record came for a batch that is not waiting for one (open, or closed meanwhile)',

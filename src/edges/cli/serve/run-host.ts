@@ -5,7 +5,10 @@ import { loadLmk } from '../../../adapters/hsm/lmk-file.js';
 import { hsmThreadsFromEnvironment, openHsm, type ClosableHsm } from '../../../adapters/hsm/hsm-threads.js';
 import { createLogger, type Logger } from '../../../adapters/log/index.js';
 import { toHex } from '../../../lib/crypto/index.js';
-import type { Store } from '../../../ports/store.js';
+import type { CommitStats, Store } from '../../../ports/store.js';
+import type { StoreLocation } from '../../../adapters/store/open-store.js';
+import { SharedWriteTurn } from '../../../adapters/store/write-turn.js';
+import { addStats, HostThreads, hostThreadsFromEnvironment } from '../../host-runtime/host-threads.js';
 import type { ChannelAddress } from '../../channel/channel-server.js';
 import { EXPIRE_HOLDS_BATCH_MAX } from '../../../adapters/network/issuer-simulator/index.js';
 import { assembleHost } from '../../host-runtime/assemble-host.js';
@@ -18,7 +21,7 @@ import type { CliIo } from '../io.js';
 import { lmkPassphraseVariable } from '../keys/command.js';
 import { timeZoneFromEnvironment } from '../merchants/services.js';
 import { SQLITE_HOST_CACHE_MIB } from '../../../adapters/store/open-store.js';
-import { configuredStoreLocation, dataDirFromEnvironment, describeLocation, openConfiguredStore } from '../store/configured-store.js';
+import { configuredStoreLocation, dataDirFromEnvironment, describeLocation, openConfiguredStore, storeOptionsFromEnvironment } from '../store/configured-store.js';
 
 /** The host's log is written in chunks of this many bytes, and at least every LOG_FLUSH_INTERVAL_MS. */
 const LOG_BUFFER_BYTES = 8192;
@@ -68,6 +71,7 @@ export async function runHost(options: RunHostOptions): Promise<void> {
   // Checked before anything is opened.
   const timeZone = timeZoneFromEnvironment(environment);
   const hsmThreads = hsmThreadsFromEnvironment(environment);
+  const hostThreads = hostThreadsFromEnvironment(environment);
 
   mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
   const logPath = logFilePath(dataDir);
@@ -85,7 +89,7 @@ export async function runHost(options: RunHostOptions): Promise<void> {
   flushTimer.unref();
   const logger: Logger = createLogger({ level: settings.logLevel, name: 'bastion', destination });
   try {
-    await serveWithLogger({ ...options, dataDir, location: describeLocation(location), logPath, logger, timeZone, hsmThreads });
+    await serveWithLogger({ ...options, dataDir, location: describeLocation(location), storeLocation: location, logPath, logger, timeZone, hsmThreads, hostThreads });
   } catch (error) {
     logger.error({ code: (error as { code?: unknown }).code ?? 'internal' }, 'the host stopped on an error');
     throw error;
@@ -104,14 +108,18 @@ interface ServeContext extends RunHostOptions {
   readonly timeZone: string;
   /** BASTION_HSM_THREADS: 0 runs the HSM in this event loop, n ≥ 1 in n worker threads. */
   readonly hsmThreads: number;
+  readonly storeLocation: StoreLocation;
+  /** BASTION_HOST_THREADS: 0 runs the pipeline in this event loop, n ≥ 1 in n host threads. */
+  readonly hostThreads: number;
 }
 
 async function serveWithLogger(context: ServeContext): Promise<void> {
-  const { io, environment, settings, logger, dataDir, hsmThreads } = context;
+  const { io, environment, settings, logger, dataDir, hsmThreads, storeLocation } = context;
   const passphrase = environment[lmkPassphraseVariable];
   const lmk = await loadLmk({ dataDir, passphrase: passphrase === '' ? undefined : passphrase, allowDev: context.allowDev });
   let store: Store | undefined;
   let hsm: ClosableHsm | undefined;
+  let hostThreads: HostThreads | undefined;
   try {
     const lmkKcv = toHex(lmk.kcv);
     if (lmk.development) {
@@ -126,13 +134,30 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     logger.info({ development: lmk.development, lmkKcv, dataDir }, 'LMK loaded');
     const auditChainKey = readOrCreateAuditChainKey(auditKeyFilePath(environment, dataDir));
     // The host checkpoints SQLite's WAL from a worker thread, off its event loop, and keeps a larger page cache.
-    const opened = await openConfiguredStore(environment, { sqliteBackgroundCheckpoints: true, sqliteCacheMiB: SQLITE_HOST_CACHE_MIB });
+    // With host threads on SQLite, every connection of this process writes in turn (write-turn.ts).
+    const writeTurn = context.hostThreads > 0 && 'sqliteFile' in storeLocation ? { sqliteWriteTurn: SharedWriteTurn.create().buffer } : {};
+    const opened = await openConfiguredStore(environment, { sqliteBackgroundCheckpoints: true, sqliteCacheMiB: SQLITE_HOST_CACHE_MIB, ...writeTurn });
     store = opened.store;
     logger.info({ store: context.location, migrationsApplied: opened.applied.length }, 'store open');
     hsm = await openHsm(lmk, hsmThreads);
     logger.info({ hsmThreads }, 'HSM ready');
     const metrics = new HostMetrics();
     const replyLogger = logger.child({ area: 'host' });
+    if (context.hostThreads > 0) {
+      const turn = 'sqliteWriteTurn' in writeTurn ? SharedWriteTurn.attach(writeTurn.sqliteWriteTurn) : undefined;
+      hostThreads = await HostThreads.start({
+        threads: context.hostThreads,
+        lmk,
+        auditChainKey,
+        location: storeLocation,
+        storeOptions: { ...storeOptionsFromEnvironment(environment), sqliteCacheMiB: SQLITE_HOST_CACHE_MIB, ...writeTurn },
+        settings: { timeZone: context.timeZone },
+        logger: replyLogger,
+        // A thread that died inside its transaction may have held the write turn: it passes on.
+        onThreadExit: (threadId) => { turn?.releaseIfHolder(threadId); },
+      });
+      logger.info({ hostThreads: context.hostThreads }, 'host threads ready');
+    }
     const host = await assembleHost({
       store,
       hsm,
@@ -140,9 +165,16 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
       auditChainKey,
       // One line per request: message types, response code, terminal, trace and time; no card data.
       observer: replyLineObserver(replyLogger, metrics),
+      ...(hostThreads === undefined ? {} : { responder: hostThreads }),
       settings: { timeZone: context.timeZone, ...(settings.tls === undefined ? {} : { tls: settings.tls }) },
     });
     const startedAtMs = Date.now();
+    const threads = hostThreads;
+    // This thread's group commits (audit rows, hold expiry) and the host threads' (the pipeline).
+    const commitStats = (): CommitStats | undefined => {
+      const own = openStore.commitStats?.();
+      return threads === undefined || own === undefined ? own : addStats(own, threads.commitStats());
+    };
     let channelListening = false;
     const openStore = store;
     const health = async (): Promise<HealthReport> => {
@@ -151,7 +183,7 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     };
     const ops = new OpsServer({
       health,
-      metrics: () => formatExposition([...processFamilies(startedAtMs), ...channelFamilies(host.channel.counters, channelListening), ...storeFamilies(openStore.commitStats?.()), ...metrics.families()]),
+      metrics: () => formatExposition([...processFamilies(startedAtMs), ...channelFamilies(host.channel.counters, channelListening), ...storeFamilies(commitStats()), ...metrics.families()]),
       logger: logger.child({ area: 'http' }),
     });
     const channelAddress = await host.channel.start(settings.channel);
@@ -192,8 +224,11 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
       await holdExpiry.stop();
       await ops.stop();
       await host.channel.stop();
+      // The channel has stopped and its requests are answered: the threads close their stores.
+      await hostThreads?.close();
     }
   } finally {
+    await hostThreads?.close();
     // The HSM's workers wipe their keys and end before the LMK they were sent is destroyed here.
     await hsm?.close();
     lmk.destroy();
