@@ -17,15 +17,29 @@ function emvOf(card: TestCardDefinition): NonNullable<TestCardDefinition['emv']>
   return card.emv;
 }
 
+/**
+ * What personalisation writes into a card once — its ICC master key and its track 2 — kept per
+ * card definition, as the chip and the stripe keep them: a simulator playing a card for thousands
+ * of sales (the load generator) derived both again for every sale, a third of its CPU. Published
+ * test keys of test cards only; callers get copies, which they may wipe.
+ */
+const iccMasterKeys = new WeakMap<TestCardDefinition, Buffer>();
+const track2s = new WeakMap<TestCardDefinition, string>();
+
 /** TEST ONLY: the card's ICC master key (MK-AC), derived from the published test IMK-AC. */
 export function testOnlyIccMasterKey(card: TestCardDefinition): Buffer {
   const emv = emvOf(card);
-  const imk = testOnlyClearSeedKey('imkAc');
-  try {
-    return emvDeriveIccMasterKey(imk, card.pan, emv.psn, emv.masterKeyOption);
-  } finally {
-    imk.fill(0);
+  let masterKey = iccMasterKeys.get(card);
+  if (masterKey === undefined) {
+    const imk = testOnlyClearSeedKey('imkAc');
+    try {
+      masterKey = emvDeriveIccMasterKey(imk, card.pan, emv.psn, emv.masterKeyOption);
+    } finally {
+      imk.fill(0);
+    }
+    iccMasterKeys.set(card, masterKey);
   }
+  return Buffer.from(masterKey);
 }
 
 export interface TestCryptogramInput {
@@ -57,9 +71,13 @@ export function testOnlyArqc(card: TestCardDefinition, input: TestCryptogramInpu
 
 /** TEST ONLY: the card's track 2, with the CVV computed under the published test CVK. */
 export function testCardTrack2(card: TestCardDefinition): string {
+  const kept = track2s.get(card);
+  if (kept !== undefined) return kept;
   const cvk = testOnlyClearSeedKey('cvk');
   try {
-    return formatTrack2({ pan: card.pan, expiry: card.expiry, serviceCode: card.serviceCode, cvv: cvv(cvk, card.pan, card.expiry, card.serviceCode) });
+    const track2 = formatTrack2({ pan: card.pan, expiry: card.expiry, serviceCode: card.serviceCode, cvv: cvv(cvk, card.pan, card.expiry, card.serviceCode) });
+    track2s.set(card, track2);
+    return track2;
   } finally {
     cvk.fill(0);
   }
