@@ -6,7 +6,7 @@ import type { CliIo } from '../cli/io.js';
 import { prepareBenchFleet } from './bench-fleet.js';
 import { benchMachine, benchRatios, measureBenchFloor, type BenchFloor, type BenchMachine } from './floor.js';
 import { HostChild, benchHostEnvironment, sampleHost, type HostSample } from './host-child.js';
-import { LoadTerminal } from './load-terminal.js';
+import { loopbackSourceAddress, LoadTerminal } from './load-terminal.js';
 import { runLoad, type LoadProgress, type LoadResult } from './load-run.js';
 
 export interface HostBenchOptions {
@@ -69,10 +69,16 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
     hosts.push(...started.map((entry) => entry.host));
     const failed = starts.find((start) => start.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    const terminals = fleet.terminals.map((spec, index) => new LoadTerminal(spec, started[index % started.length]?.addresses.channel ?? { host: '127.0.0.1', port: 0 }));
+    const terminals = fleet.terminals.map((spec, index) => new LoadTerminal(spec, started[index % started.length]?.addresses.channel ?? { host: '127.0.0.1', port: 0 }, { localAddress: loopbackSourceAddress(index) }));
     for (const terminal of terminals) {
-      await terminal.connect();
-      const code = await terminal.signIn();
+      let code: string;
+      try {
+        await terminal.connect();
+        code = await terminal.signIn();
+      } catch (error) {
+        // Its connection refused or closed (a limit of the host's channel, say): a coded error, not an internal one.
+        throw new BastionError('BENCH_ERR_HOST', `load terminal ${terminal.spec.terminalId} could not sign in: ${error instanceof Error ? error.message : 'no answer'}`, { terminalId: terminal.spec.terminalId });
+      }
       if (code !== '00') throw new BastionError('BENCH_ERR_HOST', `load terminal ${terminal.spec.terminalId} was refused sign-in (${code})`, { responseCode: code });
     }
     const rate = options.ratePerSecond === undefined ? {} : { ratePerSecond: options.ratePerSecond };

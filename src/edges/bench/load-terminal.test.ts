@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../cli/test-io.js';
 import { prepareBenchFleet } from './bench-fleet.js';
 import { HostChild, hostEnvironment, type HostAddresses } from './host-child.js';
-import { LoadTerminal } from './load-terminal.js';
+import { LoadTerminal, loopbackSourceAddress, type LoadTerminalSpec } from './load-terminal.js';
 
 /**
  * The load terminal against a real `bastion serve` child (bin/bastion.js runs dist/, so
@@ -66,4 +67,30 @@ describe('LoadTerminal reconnecting', () => {
     await terminal.connect();
     expect((await terminal.sale(600n)).responseCode).toBe('00');
   }, HOST_TIMEOUT_MS);
+});
+
+describe('loopbackSourceAddress', () => {
+  it('gives each run of 64 terminals (the channel\'s connections per address) a loopback address of its own', () => {
+    expect([0, 63, 64, 127, 128, 4095].map(loopbackSourceAddress)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.2', '127.0.0.2', '127.0.0.3', '127.0.0.64']);
+  });
+
+  it('is where a load terminal connects from', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((socket) => {
+      seen.push(socket.remoteAddress);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const spec = { terminalId: '90000001', merchantId: '898310099990001', tmk: Buffer.alloc(16), pin: '2580' } as unknown as LoadTerminalSpec;
+      const terminal = new LoadTerminal(spec, { host: '127.0.0.1', port }, { localAddress: loopbackSourceAddress(64) });
+      await terminal.connect();
+      await expect.poll(() => seen.length).toBe(1);
+      terminal.close();
+      expect(seen).toEqual(['127.0.0.2']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

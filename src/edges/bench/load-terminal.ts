@@ -3,6 +3,7 @@ import type { TestCardDefinition } from '../../adapters/network/issuer-simulator
 import { BastionError } from '../../lib/errors/index.js';
 import { decodeFrameBody, encodeFrame, FrameSplitter } from '../../lib/iso8583/framing/index.js';
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
+import { channelLimitsDefault } from '../channel/limits.js';
 import { readTrack2 } from '../terminal-simulator/card-reader.js';
 import { chipRequest, verifyIssuerAuthentication } from '../terminal-simulator/chip.js';
 import { REPLY_FRAME_BYTES_MAX, terminalTpdu } from '../terminal-simulator/client.js';
@@ -57,6 +58,16 @@ function terminalDate(nowMs: number): string {
  * rising ATC, the PIN block under its PIK, the MAC under its MAK; and on the reply it checks the
  * MTI, trace and terminal, the MAC and the issuer's ARPC. Nothing is written to disk.
  */
+/**
+ * The loopback address load terminal `index` connects from, so that a fleet larger than the
+ * channel's connections per source address (`channelLimitsDefault.connectionsPerAddressMax`) comes
+ * from several addresses, as terminals in the field do: 127.0.0.1 for the first 64, 127.0.0.2 for
+ * the next, … (Linux routes all of 127/8 to the loopback interface).
+ */
+export function loopbackSourceAddress(index: number): string {
+  return `127.0.0.${1 + Math.floor(index / channelLimitsDefault.connectionsPerAddressMax)}`;
+}
+
 export class LoadTerminal {
   #socket: Socket | undefined;
   #keys: ClearWorkingKeys | undefined;
@@ -69,7 +80,7 @@ export class LoadTerminal {
   constructor(
     readonly spec: LoadTerminalSpec,
     private address: { readonly host: string; readonly port: number },
-    private readonly options: { readonly timeoutMs?: number; readonly firstAtc?: number; readonly firstTrace?: number } = {},
+    private readonly options: { readonly timeoutMs?: number; readonly firstAtc?: number; readonly firstTrace?: number; readonly localAddress?: string } = {},
   ) {
     this.#atc = options.firstAtc ?? 0;
     this.#trace = options.firstTrace ?? 0;
@@ -87,7 +98,7 @@ export class LoadTerminal {
   async connect(address?: { readonly host: string; readonly port: number }): Promise<void> {
     if (address !== undefined) this.address = address;
     this.close();
-    const socket = connect({ host: this.address.host, port: this.address.port, noDelay: true });
+    const socket = connect({ host: this.address.host, port: this.address.port, noDelay: true, ...(this.options.localAddress === undefined ? {} : { localAddress: this.options.localAddress }) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => { resolve(); });
       socket.once('error', reject);
