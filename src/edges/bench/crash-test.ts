@@ -12,7 +12,7 @@ import { CrashBook } from './crash-book.js';
 import { checkCrashRun, readBenchCardBalances, type CrashCheck } from './crash-check.js';
 import { planRound, SEED_MAX, type RoundPlan } from './crash-seed.js';
 import { freshPostgresSchema } from './host-bench.js';
-import { HostChild, hostEnvironment, type HostAddresses } from './host-child.js';
+import { HostChild, benchHostEnvironment, type HostAddresses } from './host-child.js';
 import { runLoad } from './load-run.js';
 import { LoadTerminal } from './load-terminal.js';
 
@@ -109,7 +109,8 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   const seed = options.seed ?? randomInt(0, SEED_MAX);
   const dataDir = mkdtempSync(join(tmpdir(), 'bastion-crash-'));
   const database = options.databaseUrl === undefined ? undefined : await freshPostgresSchema(options.databaseUrl);
-  const environment = hostEnvironment({ BASTION_DATA_DIR: dataDir, ...(database === undefined ? {} : { DATABASE_URL: database.url }) });
+  // The host tuning variables set here (host threads, pool size, …) reach the hosts: the crash test proves the configuration in use.
+  const environment = benchHostEnvironment({ BASTION_DATA_DIR: dataDir, ...(database === undefined ? {} : { DATABASE_URL: database.url }) });
   const dispose = async (): Promise<void> => {
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
