@@ -39,13 +39,13 @@ export interface StoreOptions {
   readonly sqliteCacheMiB?: number;
   /**
    * SQLite, for several threads of one process each with its own store on the same file: the
-   * buffer of a `SharedWriteTurn` (write-turn.ts) they all share. Each group commit then waits,
-   * without blocking the event loop, for its turn before its transaction begins, and gives the
-   * turn up after its COMMIT, so the threads never meet SQLite's write lock held by each other
-   * (which would put them to sleep in the busy handler, or fail a transaction whose snapshot went
-   * stale). Every transaction on the store begins with `BEGIN IMMEDIATE`, taking SQLite's lock at
-   * once. Writes outside `transact` (`db().transaction()`, single statements) take no turn: they
-   * stay correct, waiting in SQLite's busy handler if another thread writes. Ignored on PostgreSQL.
+   * buffer of a `SharedWriteTurn` (write-turn.ts) they all share. Every transaction on the store
+   * (a group commit, or a plain `db().transaction()`) then waits, without blocking the event loop,
+   * for its turn as it begins and gives it up once it has committed or rolled back, and a write
+   * outside any transaction takes the turn for its one statement (immediate-sqlite-dialect.ts). The
+   * threads never meet SQLite's write lock held by each other, which would put the waiting thread's
+   * event loop to sleep in the busy handler, or fail a transaction whose snapshot went stale.
+   * Transactions begin `IMMEDIATE`. Ignored on PostgreSQL.
    */
   readonly sqliteWriteTurn?: SharedArrayBuffer;
 }
@@ -68,11 +68,10 @@ class KyselyStore implements Store {
     readonly changes: LocalChanges & { close?: () => Promise<void> },
     private readonly walSync?: WalSync,
     private readonly checkpointer?: WalCheckpointer,
-    writeTurn?: SharedWriteTurn,
   ) {
     // SQLite has one writer: units share commits. PostgreSQL commits concurrent transactions from
     // its pool's connections and groups their WAL flushes itself (its own group commit).
-    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }, walSync, writeTurn) : undefined;
+    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }, walSync) : undefined;
   }
 
   whenDurable(): Promise<void> | undefined {
@@ -214,8 +213,8 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     const writeTurn = options.sqliteWriteTurn === undefined ? undefined : SharedWriteTurn.attach(options.sqliteWriteTurn);
     // Sharing the file in turns, transactions take SQLite's write lock as they begin (immediate-sqlite-dialect.ts).
     const dialectConfig = { database: withStatementCache(database) };
-    const dialect = writeTurn === undefined ? new SqliteDialect(dialectConfig) : new ImmediateSqliteDialect(dialectConfig);
-    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect }), changes, walSync, checkpointer, writeTurn);
+    const dialect = writeTurn === undefined ? new SqliteDialect(dialectConfig) : new ImmediateSqliteDialect(dialectConfig, writeTurn);
+    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect }), changes, walSync, checkpointer);
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

@@ -248,12 +248,19 @@ if (workerData.busyTimeoutMs !== undefined) await sql.raw('pragma busy_timeout =
 await ready();
 const failures = [];
 for (let wave = 0; wave < workerData.waves; wave += 1) {
-  await Promise.all(Array.from({ length: workerData.units }, () =>
-    store.transact(async (trx) => {
+  await Promise.all(Array.from({ length: workerData.units }, (_, unit) => {
+    const increment = async (trx) => {
       const row = await trx.selectFrom('turn_counter').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
       await new Promise((resolve) => setImmediate(resolve));
       await trx.updateTable('turn_counter').set({ value: row.value + 1n }).where('id', '=', 1).execute();
-    }).catch((error) => { failures.push(String(error && error.code || error)); })));
+    };
+    // Group-committed units, plain transactions, and single statements outside any transaction.
+    const kind = workerData.mixed ? unit % 3 : 0;
+    const write = kind === 0 ? store.transact(increment)
+      : kind === 1 ? store.db().transaction().execute(increment)
+      : sql\`update turn_counter set value = value + 1 where id = 1\`.execute(store.db());
+    return write.catch((error) => { failures.push(String(error && error.code || error)); });
+  }));
 }
 await store.close();
 parentPort.postMessage({ failures });
@@ -277,10 +284,10 @@ describe('stores in several threads sharing a write turn (SQLite)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function runStores(turn: SharedArrayBuffer | undefined, busyTimeoutMs?: number): Promise<{ failures: string[]; value: bigint }> {
+  async function runStores(turn: SharedArrayBuffer | undefined, busyTimeoutMs?: number, mixed = false): Promise<{ failures: string[]; value: bigint }> {
     const kysely = createRequire(import.meta.url).resolve('kysely');
     const workers = Array.from({ length: STORE_WORKERS }, () =>
-      startWorker(storeUnits, { module: builtModule('open-store'), kysely, file, turn, busyTimeoutMs, waves: WAVES, units: UNITS }),
+      startWorker(storeUnits, { module: builtModule('open-store'), kysely, file, turn, busyTimeoutMs, waves: WAVES, units: UNITS, mixed }),
     );
     const results = (await runTogether(workers)) as { failures?: string[]; failed?: string }[];
     expect(results.flatMap((result) => (result.failed === undefined ? [] : [result.failed]))).toEqual([]);
@@ -296,6 +303,12 @@ describe('stores in several threads sharing a write turn (SQLite)', () => {
   it('commits every unit of every thread, and the threads never meet SQLite\'s lock held by each other', async () => {
     // No busy handler at all: a transaction that found the lock taken would fail at once with SQLITE_BUSY.
     const { failures, value } = await runStores(SharedWriteTurn.create().buffer, 0);
+    expect(failures).toEqual([]);
+    expect(value).toBe(BigInt(STORE_WORKERS * WAVES * UNITS));
+  });
+
+  it('takes turns for plain transactions and single writes too, not only for group-committed units', async () => {
+    const { failures, value } = await runStores(SharedWriteTurn.create().buffer, 0, true);
     expect(failures).toEqual([]);
     expect(value).toBe(BigInt(STORE_WORKERS * WAVES * UNITS));
   });
