@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../ports/store.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter, type DeferredSync, type WriteTurn } from './group-commit.js';
 import { openStore } from './open-store.js';
 import { databases } from './test-databases.js';
 import { SharedWriteTurn } from './write-turn.js';
@@ -117,7 +117,27 @@ describe('GroupCommitter (SQLite)', () => {
   });
 });
 
-describe('a store given a write turn (SQLite)', () => {
+/** A write turn and a deferred sync that only record when the committer uses them. */
+function recorders(events: string[]): { turn: WriteTurn; sync: DeferredSync } {
+  return {
+    turn: {
+      acquire: () => {
+        events.push('acquire');
+        return Promise.resolve();
+      },
+      release: () => { events.push('release'); },
+    },
+    sync: {
+      failure: undefined,
+      sync: () => {
+        events.push('sync');
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+describe('GroupCommitter with a write turn (SQLite)', () => {
   let dir: string;
   let file: string;
   beforeEach(() => {
@@ -126,6 +146,68 @@ describe('a store given a write turn (SQLite)', () => {
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes the turn before a group\'s transaction and gives it up after its COMMIT, before its fsync', async () => {
+    const store = openStore({ sqliteFile: file });
+    try {
+      await createTable(store);
+      const events: string[] = [];
+      const { turn, sync } = recorders(events);
+      const committer = new GroupCommitter(store.db<Tables>() as unknown as Kysely<unknown>, undefined, sync, turn);
+      const ok = await Promise.allSettled(['a', 'b', 'c'].map((id) =>
+        committer.run(async (trx) => {
+          events.push(`unit ${id}`);
+          await (trx as unknown as Kysely<Tables>).insertInto('gc_rows').values({ id, note: 'n' }).execute();
+          if (id === 'b') throw new Error('b fails');
+        }),
+      ));
+      expect(ok.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(events).toEqual(['acquire', 'unit a', 'unit b', 'unit c', 'release', 'sync']);
+      expect(await ids(store)).toEqual(['a', 'c']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes the group once the turn has come: units that arrive while it is awaited join it', async () => {
+    const store = openStore({ sqliteFile: file });
+    try {
+      await createTable(store);
+      let open: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => { open = resolve; });
+      const turn: WriteTurn = { acquire: () => gate, release: () => undefined };
+      const committer = new GroupCommitter(store.db<Tables>() as unknown as Kysely<unknown>, undefined, undefined, turn);
+      const insert = (id: string): Promise<unknown> => committer.run(async (trx) => {
+        await (trx as unknown as Kysely<Tables>).insertInto('gc_rows').values({ id, note: 'n' }).execute();
+      });
+      const first = insert('a');
+      // The committer now waits for the turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      const later = [insert('b'), insert('c')];
+      open();
+      await Promise.all([first, ...later]);
+      expect(committer.stats).toMatchObject({ groups: 1, units: 3 });
+      expect(await ids(store)).toEqual(['a', 'b', 'c']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives the turn up when a group\'s COMMIT fails', async () => {
+    const store = openStore({ sqliteFile: file });
+    try {
+      await createTable(store);
+      const db = store.db<Tables>() as unknown as Kysely<unknown>;
+      await sql`create table gc_parent (id text primary key)`.execute(db);
+      await sql`create table gc_child (id text primary key, parent text not null references gc_parent (id) deferrable initially deferred)`.execute(db);
+      const events: string[] = [];
+      const committer = new GroupCommitter(db, undefined, undefined, recorders(events).turn);
+      await expect(committer.run(async (trx) => { await sql`insert into gc_child (id, parent) values ('c', 'missing')`.execute(trx); })).rejects.toThrow();
+      expect(events).toEqual(['acquire', 'release']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('a store given a turn begins its transactions IMMEDIATE, and its units\' savepoints still work', async () => {

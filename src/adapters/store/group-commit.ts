@@ -24,6 +24,16 @@ export interface DeferredSync {
   readonly failure: Error | undefined;
 }
 
+/**
+ * A turn at writing the database, shared with other connections (`SharedWriteTurn`): a group's
+ * transaction begins only once it has the turn, and gives it up as soon as it has committed or
+ * rolled back.
+ */
+export interface WriteTurn {
+  acquire(): Promise<void>;
+  release(): void;
+}
+
 // SQLite refuses to change the level inside a transaction: it is set before BEGIN and restored
 // after COMMIT or ROLLBACK, on the one connection the group holds meanwhile.
 const syncDeferred = CompiledQuery.raw('pragma synchronous = NORMAL');
@@ -43,6 +53,11 @@ const syncAtCommit = CompiledQuery.raw('pragma synchronous = FULL');
  * first unit came (so every request read in that turn can join), and under light load that group
  * is one unit. Groups grow by themselves as load rises, because units pile up behind the commit
  * in progress.
+ *
+ * With a write turn (several threads, each with its own connection to the same file), the
+ * committer waits for the turn before it takes the next group — units that arrive while it waits
+ * join that group — and gives the turn up right after the group's COMMIT or ROLLBACK, before its
+ * fsync: an fsync of the WAL makes durable what any connection wrote to it, and needs no turn.
  */
 export class GroupCommitter {
   #queue: Unit[] = [];
@@ -57,11 +72,15 @@ export class GroupCommitter {
   #fsyncRunning: Promise<void> | undefined;
   #fsyncNext: Promise<void> | undefined;
 
-  /** `settled` is told of each transaction once it has committed or rolled back, before its units hear. */
+  /**
+   * `settled` is told of each transaction once it has committed or rolled back, before its units
+   * hear; `writeTurn`, when given, is taken around each group's transaction (see the class comment).
+   */
   constructor(
     private readonly db: Kysely<unknown>,
     private readonly settled: (trx: Transaction<unknown> | undefined) => void = () => undefined,
     private readonly deferredSync?: DeferredSync,
+    private readonly writeTurn?: WriteTurn,
   ) {}
 
   /**
@@ -171,16 +190,42 @@ export class GroupCommitter {
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const group = this.#queue.splice(0, GROUP_COMMIT_UNITS_MAX);
-        await this.#commit(group);
+        if (this.writeTurn === undefined) await this.#commit(this.#nextGroup());
+        else await this.#commitInTurn(this.writeTurn);
       }
     } finally {
       this.#running = false;
     }
   }
 
-  /** Runs a group's transaction; its units settle once its fsync has returned (not awaited here). */
-  async #commit(group: readonly Unit[]): Promise<void> {
+  #nextGroup(): Unit[] {
+    return this.#queue.splice(0, GROUP_COMMIT_UNITS_MAX);
+  }
+
+  /**
+   * The next group's commit in the write turn. The group is taken once the turn has come, so units
+   * that arrived while it was awaited join it; the turn is given up as soon as the transaction has
+   * ended, before the fsync.
+   */
+  async #commitInTurn(turn: WriteTurn): Promise<void> {
+    await turn.acquire();
+    let held = true;
+    const giveUp = (): void => {
+      if (held) turn.release();
+      held = false;
+    };
+    try {
+      await this.#commit(this.#nextGroup(), giveUp);
+    } finally {
+      giveUp();
+    }
+  }
+
+  /**
+   * Runs a group's transaction; its units settle once its fsync has returned (not awaited here).
+   * `ended` is called as soon as the transaction has committed or rolled back.
+   */
+  async #commit(group: readonly Unit[], ended: () => void = () => undefined): Promise<void> {
     const failure = this.deferredSync?.failure;
     if (failure !== undefined) {
       for (const unit of group) unit.reject(failure);
@@ -201,12 +246,14 @@ export class GroupCommitter {
               return settledUnits;
             });
     } catch (error) {
+      ended();
       this.settled(opened);
       // Nothing committed. A COMMIT that failed had armed `whenDurable` already: an fsync settles it.
       if (this.#durable !== undefined) this.#synced().catch(() => undefined);
       for (const unit of group) unit.reject(error);
       return;
     }
+    ended();
     this.settled(opened);
     this.#count(group.length);
     this.#synced().then(

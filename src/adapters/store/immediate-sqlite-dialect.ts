@@ -1,10 +1,5 @@
 import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
-
-/** The part of `SharedWriteTurn` the driver uses. */
-export interface DriverWriteTurn {
-  acquire(): Promise<void>;
-  release(): void;
-}
+import type { WriteTurn } from './group-commit.js';
 
 const beginImmediate = CompiledQuery.raw('begin immediate');
 const pragmaStatement = /^\s*pragma\b/i;
@@ -12,8 +7,9 @@ const pragmaStatement = /^\s*pragma\b/i;
 /**
  * Kysely's SQLite driver, writing in turns: a transaction waits for the turn before its `BEGIN
  * IMMEDIATE` and gives it up once it has committed or rolled back; a write outside any transaction
- * (an autocommit statement) takes the turn for itself. The driver holds the connection first and
- * the turn second, always in that order, so no two waits can close a circle.
+ * (an autocommit statement) takes the turn for itself. The turn is the connection's share of the
+ * shared one (`ConnectionWriteTurn`): when the group committer holds it already, the group's
+ * transaction goes ahead at once.
  */
 class TurnTakingSqliteDriver extends SqliteDriver {
   #inTransaction = false;
@@ -22,7 +18,7 @@ class TurnTakingSqliteDriver extends SqliteDriver {
   constructor(
     private readonly database: SqliteDatabase,
     config: SqliteDialectConfig,
-    private readonly turn: DriverWriteTurn,
+    private readonly turn: WriteTurn,
   ) {
     super(config);
   }
@@ -98,7 +94,7 @@ class TurnTakingSqliteDriver extends SqliteDriver {
 export class ImmediateSqliteDialect extends SqliteDialect {
   constructor(
     private readonly config: SqliteDialectConfig & { readonly database: SqliteDatabase },
-    private readonly turn: DriverWriteTurn,
+    private readonly turn: WriteTurn,
   ) {
     super(config);
   }

@@ -6,13 +6,13 @@ import pg from 'pg';
 import { BastionError } from '../../lib/errors/index.js';
 import { isPreparedSqlText } from '../../ports/prepared-query.js';
 import type { CommitStats, SqlDialect, Store } from '../../ports/store.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter, type WriteTurn } from './group-commit.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { PostgresChanges } from './postgres-changes.js';
 import { SqliteChanges, sqliteChangeCounter, type LocalChanges } from './store-changes.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
-import { SharedWriteTurn } from './write-turn.js';
+import { ConnectionWriteTurn, SharedWriteTurn } from './write-turn.js';
 
 /** Where the store lives: a SQLite file (the embedded default) or a PostgreSQL URL. */
 export type StoreLocation = { readonly sqliteFile: string } | { readonly postgresUrl: string; readonly schema?: string };
@@ -68,10 +68,11 @@ class KyselyStore implements Store {
     readonly changes: LocalChanges & { close?: () => Promise<void> },
     private readonly walSync?: WalSync,
     private readonly checkpointer?: WalCheckpointer,
+    writeTurn?: WriteTurn,
   ) {
     // SQLite has one writer: units share commits. PostgreSQL commits concurrent transactions from
     // its pool's connections and groups their WAL flushes itself (its own group commit).
-    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }, walSync) : undefined;
+    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }, walSync, writeTurn) : undefined;
   }
 
   whenDurable(): Promise<void> | undefined {
@@ -210,11 +211,11 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     const inWal = String(database.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     const walSync = inWal && options.sqliteSynchronous !== 'normal' ? new WalSync(`${location.sqliteFile}-wal`) : undefined;
     const checkpointer = inWal && options.sqliteBackgroundCheckpoints === true ? WalCheckpointer.start(database, location.sqliteFile) : undefined;
-    const writeTurn = options.sqliteWriteTurn === undefined ? undefined : SharedWriteTurn.attach(options.sqliteWriteTurn);
+    const writeTurn = options.sqliteWriteTurn === undefined ? undefined : new ConnectionWriteTurn(SharedWriteTurn.attach(options.sqliteWriteTurn));
     // Sharing the file in turns, transactions take SQLite's write lock as they begin (immediate-sqlite-dialect.ts).
     const dialectConfig = { database: withStatementCache(database) };
     const dialect = writeTurn === undefined ? new SqliteDialect(dialectConfig) : new ImmediateSqliteDialect(dialectConfig, writeTurn);
-    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect }), changes, walSync, checkpointer);
+    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect }), changes, walSync, checkpointer, writeTurn);
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectBastionError } from '../../lib/errors/test-helpers.js';
 import { openStore } from './open-store.js';
-import { SharedWriteTurn, WRITE_TURN_TICKETS_MAX } from './write-turn.js';
+import { ConnectionWriteTurn, SharedWriteTurn, WRITE_TURN_TICKETS_MAX } from './write-turn.js';
 
 /**
  * Workers run the built modules (dist/, `npm run build` first, as `npm test` does): a worker
@@ -318,5 +318,31 @@ describe('stores in several threads sharing a write turn (SQLite)', () => {
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.every((code) => code.startsWith('SQLITE_BUSY'))).toBe(true);
     expect(value).toBe(BigInt(STORE_WORKERS * WAVES * UNITS - failures.length));
+  });
+});
+
+describe('ConnectionWriteTurn', () => {
+  it('asks for the shared turn once for every holder in this thread, and gives it back with the last', async () => {
+    const shared = SharedWriteTurn.create();
+    const other = SharedWriteTurn.attach(shared.buffer);
+    const connection = new ConnectionWriteTurn(shared);
+    await other.acquire();
+    const first = connection.acquire();
+    const second = connection.acquire();
+    let granted = 0;
+    void first.then(() => { granted += 1; });
+    void second.then(() => { granted += 1; });
+    await new Promise((resolve) => setImmediate(resolve));
+    // Both wait for the one ticket this thread took, behind the turn held elsewhere.
+    expect(granted).toBe(0);
+    other.release();
+    await Promise.all([first, second]);
+    expect(granted).toBe(2);
+    connection.release();
+    // One holder left: the shared turn is still this thread's.
+    expect(shared.holder).toBe(threadId);
+    connection.release();
+    expect(shared.holder).toBeUndefined();
+    expect(() => { connection.release(); }).toThrow('does not hold');
   });
 });

@@ -212,3 +212,33 @@ export class SharedWriteTurn {
     }
   }
 }
+
+/**
+ * One connection's share of a `SharedWriteTurn`: what its group committer and its driver take.
+ * A connection runs one statement at a time, so while this thread holds the turn nothing else it
+ * runs can meet another thread's lock, and every caller in the thread may go ahead: turns are
+ * counted here, and the thread asks for the shared turn once, on the first, and gives it back on
+ * the last. This is what lets the group committer hold the turn while it gathers a group and
+ * then begin that group's transaction — which the driver also takes the turn for — without waiting
+ * behind itself; and a plain transaction that already holds the connection, waiting for a turn the
+ * group committer has asked for, shares that turn instead of queueing behind it for a connection
+ * it holds itself.
+ */
+export class ConnectionWriteTurn {
+  #depth = 0;
+  #granted: Promise<void> = Promise.resolve();
+
+  constructor(private readonly shared: SharedWriteTurn) {}
+
+  acquire(): Promise<void> {
+    this.#depth += 1;
+    if (this.#depth === 1) this.#granted = this.shared.acquire();
+    return this.#granted;
+  }
+
+  release(): void {
+    if (this.#depth === 0) throw new Error('a connection released an SQLite write turn it does not hold');
+    this.#depth -= 1;
+    if (this.#depth === 0) this.shared.release();
+  }
+}
