@@ -1,4 +1,5 @@
 import { BastionError } from '../../lib/errors/index.js';
+import { wholeNumberSetting } from '../../lib/settings/whole-number.js';
 import type { HsmPort } from '../../ports/hsm.js';
 import type { LocalMasterKey } from './local-master-key.js';
 import { SoftwareHsm } from './software-hsm.js';
@@ -21,17 +22,12 @@ export const hsmThreadsDefault = 0;
 
 /** The HSM threads BASTION_HSM_THREADS asks for (default `hsmThreadsDefault`); SERVE_ERR_CONFIG when it is not a whole number from 0 to 64. */
 export function hsmThreadsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): number {
-  const value = environment[hsmThreadsVariable];
-  if (value === undefined || value.trim() === '') return hsmThreadsDefault;
-  const threads = /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!(threads >= 0 && threads <= workerHsmThreadsMax)) {
-    throw new BastionError(
-      'SERVE_ERR_CONFIG',
-      `${hsmThreadsVariable} must be a whole number from 0 to ${workerHsmThreadsMax}: 0 runs the HSM in the host's event loop, n ≥ 1 in n worker threads`,
-      { argument: hsmThreadsVariable },
-    );
-  }
-  return threads;
+  const invalid = (): BastionError => new BastionError(
+    'SERVE_ERR_CONFIG',
+    `${hsmThreadsVariable} must be a whole number from 0 to ${workerHsmThreadsMax}: 0 runs the HSM in the host's event loop, n ≥ 1 in n worker threads`,
+    { argument: hsmThreadsVariable },
+  );
+  return wholeNumberSetting(environment[hsmThreadsVariable], 0, workerHsmThreadsMax, invalid) ?? hsmThreadsDefault;
 }
 
 /** An HSM the host can shut down: `close()` ends its workers and wipes the keys it cached. */

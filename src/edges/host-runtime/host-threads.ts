@@ -6,6 +6,7 @@ import type { StoreLocation, StoreOptions } from '../../adapters/store/open-stor
 import type { HostAnswer, HostRequest } from '../../domain/host/index.js';
 import type { TerminalRefusalEvent } from '../../domain/host/refusal-event.js';
 import { BastionError } from '../../lib/errors/index.js';
+import { wholeNumberSetting } from '../../lib/settings/whole-number.js';
 import type { ProcessingRequirement } from '../../lib/iso8583/framing/index.js';
 import type { CommitStats } from '../../ports/store.js';
 import type { HostResponder } from '../channel/host-handler.js';
@@ -30,13 +31,12 @@ export const hostThreadsDefault = 0;
  * main thread. SERVE_ERR_CONFIG when it is not a whole number from 0 to HOST_THREADS_MAX.
  */
 export function hostThreadsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): number {
-  const value = environment[hostThreadsVariable];
-  if (value === undefined || value.trim() === '') return hostThreadsDefault;
-  const threads = /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!(threads >= 0 && threads <= HOST_THREADS_MAX)) {
-    throw new BastionError('SERVE_ERR_CONFIG', `${hostThreadsVariable} must be a whole number from 0 to ${HOST_THREADS_MAX}: 0 runs the pipeline in the main event loop, n ≥ 1 in n host threads`, { argument: hostThreadsVariable });
-  }
-  return threads;
+  const invalid = (): BastionError => new BastionError(
+    'SERVE_ERR_CONFIG',
+    `${hostThreadsVariable} must be a whole number from 0 to ${HOST_THREADS_MAX}: 0 runs the pipeline in the main event loop, n ≥ 1 in n host threads`,
+    { argument: hostThreadsVariable },
+  );
+  return wholeNumberSetting(environment[hostThreadsVariable], 0, HOST_THREADS_MAX, invalid) ?? hostThreadsDefault;
 }
 /** How often each thread reports its group commits for `/metrics`. */
 const STATS_INTERVAL_MS = 1000;

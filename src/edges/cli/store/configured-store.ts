@@ -3,6 +3,7 @@ import { migrateStore } from '../../../adapters/store/migrate.js';
 import { storeModules } from '../../../adapters/store/modules.js';
 import { openStore, storeLocationFromEnvironment, type StoreLocation, type StoreOptions } from '../../../adapters/store/open-store.js';
 import { BastionError } from '../../../lib/errors/index.js';
+import { wholeNumberSetting } from '../../../lib/settings/whole-number.js';
 import type { Store } from '../../../ports/store.js';
 
 /** BASTION_DATA_DIR (default ./data) holds the embedded database, keys and logs. */
@@ -28,10 +29,7 @@ export function storeOptionsFromEnvironment(environment: NodeJS.ProcessEnv = pro
   if (synchronous !== undefined && synchronous !== '' && synchronous !== 'full' && synchronous !== 'normal') {
     throw new BastionError('STORE_ERR_CONFIG', 'BASTION_SQLITE_SYNCHRONOUS must be full or normal', { argument: 'BASTION_SQLITE_SYNCHRONOUS' });
   }
-  const poolSize = pool === undefined || pool === '' ? undefined : /^\d{1,3}$/.test(pool) ? Number(pool) : Number.NaN;
-  if (poolSize !== undefined && !(poolSize >= 1 && poolSize <= POSTGRES_POOL_SIZE_MAX)) {
-    throw new BastionError('STORE_ERR_CONFIG', `BASTION_PG_POOL_SIZE must be a whole number from 1 to ${POSTGRES_POOL_SIZE_MAX}`, { argument: 'BASTION_PG_POOL_SIZE' });
-  }
+  const poolSize = wholeNumberSetting(pool, 1, POSTGRES_POOL_SIZE_MAX, () => new BastionError('STORE_ERR_CONFIG', `BASTION_PG_POOL_SIZE must be a whole number from 1 to ${POSTGRES_POOL_SIZE_MAX}`, { argument: 'BASTION_PG_POOL_SIZE' }));
   return { ...(synchronous === 'normal' || synchronous === 'full' ? { sqliteSynchronous: synchronous } : {}), ...(poolSize === undefined ? {} : { poolSize }) };
 }
 
