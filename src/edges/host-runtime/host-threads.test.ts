@@ -106,6 +106,8 @@ describe('bastion serve with two host threads (SQLite)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const sample = await sampleHost(addresses.metricsUrl);
     expect(sample?.commits?.units).toBeGreaterThanOrEqual(2 * sales);
+    const health = await fetch(addresses.metricsUrl.replace(/\/metrics$/, '/healthz'));
+    expect({ status: health.status, body: await health.json() as unknown }).toEqual({ status: 200, body: { status: 'ok', store: 'reachable', channel: 'listening', hostThreads: '2 of 2 running' } });
   }, 120_000);
 
   it('stops on SIGTERM with exit code 0, its threads closed', async () => {
@@ -166,7 +168,7 @@ describe('a host thread that dies', () => {
       await victim?.terminate();
       // Whatever was in flight on it got no reply; from now on every sale is answered, by the other thread or the replacement.
       expect(await sellConcurrently(terminals, 3, 700n)).toEqual(Array.from({ length: 12 }, () => '00'));
-      await expect.poll(() => threads?.workers.length, { timeout: 10_000 }).toBe(2);
+      await expect.poll(() => threads?.readiness, { timeout: 10_000 }).toEqual({ ready: 2, of: 2 });
       expect(await sellConcurrently(terminals, 2, 900n)).toEqual(Array.from({ length: 8 }, () => '00'));
     } finally {
       for (const terminal of terminals) terminal.close();

@@ -168,6 +168,11 @@ export class HostThreads implements HostResponder {
     return this.#slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
   }
 
+  /** How many threads have opened their pipeline and take requests, of how many the host runs. */
+  get readiness(): { readonly ready: number; readonly of: number } {
+    return { ready: this.#slots.filter((slot) => slot.worker !== undefined && slot.ready).length, of: this.#slots.length };
+  }
+
   /** The threads' group commits so far, summed (each reports every second). */
   commitStats(): CommitStats {
     return this.#slots.reduce((sum, slot) => addStats(addStats(sum, slot.statsBefore), slot.stats), noCommits);

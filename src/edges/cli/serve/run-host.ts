@@ -179,7 +179,17 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     const openStore = store;
     const health = async (): Promise<HealthReport> => {
       const storeUp = await storeReachable(openStore);
-      return { healthy: storeUp && channelListening, checks: { store: storeUp ? 'reachable' : 'unreachable', channel: channelListening ? 'listening' : 'stopped' } };
+      // With host threads, each must be running: one being replaced makes the host unhealthy for that moment.
+      const threadsUp = threads === undefined ? undefined : threads.readiness;
+      const threadsHealthy = threadsUp === undefined || threadsUp.ready === threadsUp.of;
+      return {
+        healthy: storeUp && channelListening && threadsHealthy,
+        checks: {
+          store: storeUp ? 'reachable' : 'unreachable',
+          channel: channelListening ? 'listening' : 'stopped',
+          ...(threadsUp === undefined ? {} : { hostThreads: `${threadsUp.ready} of ${threadsUp.of} running` }),
+        },
+      };
     };
     const ops = new OpsServer({
       health,
