@@ -107,7 +107,7 @@ describe('bastion serve with two host threads (SQLite)', () => {
     const sample = await sampleHost(addresses.metricsUrl);
     expect(sample?.commits?.units).toBeGreaterThanOrEqual(2 * sales);
     const health = await fetch(addresses.metricsUrl.replace(/\/metrics$/, '/healthz'));
-    expect({ status: health.status, body: await health.json() as unknown }).toEqual({ status: 200, body: { status: 'ok', store: 'reachable', channel: 'listening', hostThreads: '2 of 2 running' } });
+    expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { status: 'ok', store: 'reachable', channel: 'listening', hostThreads: '2 of 2 running' } });
   }, 120_000);
 
   it('stops on SIGTERM with exit code 0, its threads closed', async () => {
