@@ -10,7 +10,7 @@ import { GroupCommitter, type WriteTurn } from './group-commit.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { PostgresChanges } from './postgres-changes.js';
 import { SqliteChanges, sqliteChangeCounter, type LocalChanges } from './store-changes.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
+import { WAL_AUTOCHECKPOINT_BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
 import { ConnectionWriteTurn, SharedWriteTurn } from './write-turn.js';
 
@@ -31,6 +31,13 @@ export interface StoreOptions {
    * need a thread).
    */
   readonly sqliteBackgroundCheckpoints?: boolean;
+  /**
+   * SQLite: another connection of this process checkpoints the WAL in the background (the host
+   * thread's store, when the main thread's store has `sqliteBackgroundCheckpoints`): this
+   * connection's automatic checkpoint is only the backstop (WAL_AUTOCHECKPOINT_BACKSTOP_PAGES), so
+   * that its commits do not run checkpoints on its event loop either.
+   */
+  readonly sqliteCheckpointsElsewhere?: boolean;
   /**
    * SQLite's page cache for this connection, MiB (16 in better-sqlite3's build). The host's inserts land
    * at scattered places of several indexes; a larger cache keeps their pages in memory
@@ -211,6 +218,7 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     const inWal = String(database.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     const walSync = inWal && options.sqliteSynchronous !== 'normal' ? new WalSync(`${location.sqliteFile}-wal`) : undefined;
     const checkpointer = inWal && options.sqliteBackgroundCheckpoints === true ? WalCheckpointer.start(database, location.sqliteFile) : undefined;
+    if (inWal && checkpointer === undefined && options.sqliteCheckpointsElsewhere === true) database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_BACKSTOP_PAGES}`);
     const writeTurn = options.sqliteWriteTurn === undefined ? undefined : new ConnectionWriteTurn(SharedWriteTurn.attach(options.sqliteWriteTurn));
     // Sharing the file in turns, transactions take SQLite's write lock as they begin (immediate-sqlite-dialect.ts).
     const dialectConfig = { database: withStatementCache(database) };

@@ -81,4 +81,14 @@ describe('WalCheckpointer', () => {
     expect(Number((await sql<{ wal_autocheckpoint: bigint }>`pragma wal_autocheckpoint`.execute(host.db())).rows[0]?.wal_autocheckpoint)).toBe(WAL_AUTOCHECKPOINT_BACKSTOP_PAGES);
     await host.close();
   });
+
+  it('a store whose WAL another connection checkpoints (a host thread\'s) checkpoints only at the backstop, with no thread of its own', async () => {
+    const file = join(dir, 'd.sqlite');
+    const threadStore = openStore({ sqliteFile: file }, { sqliteCheckpointsElsewhere: true });
+    try {
+      expect(Number((await sql<{ wal_autocheckpoint: bigint }>`pragma wal_autocheckpoint`.execute(threadStore.db())).rows[0]?.wal_autocheckpoint)).toBe(WAL_AUTOCHECKPOINT_BACKSTOP_PAGES);
+    } finally {
+      await threadStore.close();
+    }
+  });
 });

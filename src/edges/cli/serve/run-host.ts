@@ -150,7 +150,8 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
         lmk,
         auditChainKey,
         location: storeLocation,
-        storeOptions: { ...storeOptionsFromEnvironment(environment), sqliteCacheMiB: SQLITE_HOST_CACHE_MIB, ...writeTurn },
+        // This thread's store checkpoints the WAL in the background: the threads' connections leave it to it.
+        storeOptions: { ...storeOptionsFromEnvironment(environment), sqliteCacheMiB: SQLITE_HOST_CACHE_MIB, sqliteCheckpointsElsewhere: true, ...writeTurn },
         settings: { timeZone: context.timeZone },
         logger: replyLogger,
         // A thread that died inside its transaction may have held the write turn: it passes on.
