@@ -1,6 +1,6 @@
-import { BastionError } from '../../lib/errors/index.js';
 import { ProcessingRequirement } from '../../lib/iso8583/framing/index.js';
 import type { HostDependencies, HostReply, HostRequest } from './deps.js';
+import { hostLogCodeOf } from './log-code.js';
 import { packPlain, replyFor } from './reply.js';
 import { refusalCodes } from './response-codes.js';
 import { routeOf } from './routes.js';
@@ -40,7 +40,7 @@ export class HostPipeline {
       if (needed === undefined || (await this.deps.terminals.findByTerminalId(terminalId)) === undefined) return ProcessingRequirement.None;
       return needed === 'capks' ? ProcessingRequirement.DownloadCapks : ProcessingRequirement.DownloadIcParameters;
     } catch (error) {
-      this.deps.logger?.error({ code: logCodeOf(error) }, 'the parameter version of a terminal could not be read; the reply goes out without a processing requirement');
+      this.deps.logger?.error({ code: hostLogCodeOf(error) }, 'the parameter version of a terminal could not be read; the reply goes out without a processing requirement');
       return ProcessingRequirement.None;
     }
   }
@@ -63,13 +63,13 @@ export class HostPipeline {
         try {
           await durable;
         } catch (error) {
-          this.deps.logger?.error({ code: logCodeOf(error), mti: message.mti }, 'the store could not make a commit durable; the reply is not sent');
+          this.deps.logger?.error({ code: hostLogCodeOf(error), mti: message.mti }, 'the store could not make a commit durable; the reply is not sent');
           return { reply: undefined, failed: true };
         }
       }
       return { reply, failed: false };
     } catch (error) {
-      const code = logCodeOf(error);
+      const code = hostLogCodeOf(error);
       this.deps.logger?.error({ code, mti: message.mti }, 'the host pipeline failed on a request; answered 96');
       try {
         return { reply: packPlain(replyFor(message, refusalCodes['internal-error'])), failed: true };
@@ -78,9 +78,4 @@ export class HostPipeline {
       }
     }
   }
-}
-
-/** What the pipeline logs of a failure: its Bastion error code, or HOST_ERR_INTERNAL (never a message). */
-function logCodeOf(error: unknown): string {
-  return error instanceof BastionError ? error.code : 'HOST_ERR_INTERNAL';
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../../adapters/log/index.js';
+import { hostLogCodeOf } from '../../domain/host/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 
 /** How often a running host ends stale pre-authorisation holds, unless configured. */
@@ -44,7 +45,7 @@ export function startHoldExpirySweep(options: { readonly network: HoldExpirer; r
   const runOnce = (): Promise<number> => {
     running ??= tick()
       .catch((error: unknown) => {
-        options.logger.error({ code: error instanceof BastionError ? error.code : 'HOST_ERR_INTERNAL' }, 'the hold expiry sweep failed; the next tick tries again');
+        options.logger.error({ code: hostLogCodeOf(error) }, 'the hold expiry sweep failed; the next tick tries again');
         return 0;
       })
       .finally(() => {

@@ -1,12 +1,14 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { LocalMasterKey } from '../../adapters/hsm/local-master-key.js';
 import { openLmkFromParent } from '../../adapters/hsm/lmk-handoff.js';
 import { SoftwareHsm } from '../../adapters/hsm/software-hsm.js';
 import { encodeError } from '../../adapters/hsm/worker-protocol.js';
 import { openStore } from '../../adapters/store/open-store.js';
-import type { HostRequest } from '../../domain/host/index.js';
+import { hostLogCodeOf } from '../../domain/host/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import { MessageCodec, unionPayPosSpec, type UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import type { Store } from '../../ports/store.js';
+import type { HostResponder } from '../channel/host-handler.js';
 import { assemblePipeline } from './assemble-host.js';
 import {
   hostThreadProtocol,
@@ -37,9 +39,10 @@ function compact(bytes: Uint8Array): Uint8Array {
 
 async function serve(port: MessagePort, data: HostThreadData): Promise<void> {
   let store: Store | undefined;
+  let lmk: LocalMasterKey | undefined;
   try {
     if ((data.protocol as string) !== hostThreadProtocol) throw new BastionError('HOST_ERR_THREAD', 'the host thread was started by a parent of another version');
-    const lmk = openLmkFromParent(data.lmk);
+    lmk = openLmkFromParent(data.lmk);
     store = openStore(data.location, data.storeOptions);
     const hsm = new SoftwareHsm(lmk);
     const { pipeline } = await assemblePipeline({
@@ -50,12 +53,15 @@ async function serve(port: MessagePort, data: HostThreadData): Promise<void> {
       hostLogger: { error: (fields, message) => { post(port, { kind: 'log', fields, message }); } },
     });
     const opened = store;
+    const openedLmk = lmk;
     answer(port, data, { pipeline, store: opened, close: async () => {
       hsm.forgetCachedKeys();
-      lmk.destroy();
+      openedLmk.destroy();
       await opened.close();
     } });
   } catch (error) {
+    // A thread that could not start wipes the LMK it opened before it says so and ends.
+    lmk?.destroy();
     await store?.close().catch(() => undefined);
     post(port, { kind: 'failed', error: encodeError(error) });
     port.close();
@@ -63,7 +69,7 @@ async function serve(port: MessagePort, data: HostThreadData): Promise<void> {
 }
 
 interface Running {
-  readonly pipeline: { respond(request: HostRequest): Promise<{ readonly reply: Buffer; readonly processingRequirement: number } | undefined> };
+  readonly pipeline: HostResponder;
   readonly store: Store;
   close(): Promise<void>;
 }
@@ -105,7 +111,7 @@ function answer(port: MessagePort, data: HostThreadData, running: Running): void
       settle(answered === undefined ? { id, reply: undefined } : { id, reply: compact(answered.reply), processingRequirement: answered.processingRequirement });
     } catch (error) {
       // The pipeline answers its own failures (96); this is a failure around it. No reply: the terminal reverses.
-      post(port, { kind: 'log', fields: { code: error instanceof BastionError ? error.code : 'HOST_ERR_INTERNAL' }, message: 'a host thread could not answer a request' });
+      post(port, { kind: 'log', fields: { code: hostLogCodeOf(error) }, message: 'a host thread could not answer a request' });
       settle({ id, reply: undefined });
     }
   };

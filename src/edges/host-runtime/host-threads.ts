@@ -3,7 +3,7 @@ import type { LocalMasterKey } from '../../adapters/hsm/local-master-key.js';
 import { sealLmkForWorker, wipeSentLmk } from '../../adapters/hsm/lmk-handoff.js';
 import { decodeError } from '../../adapters/hsm/worker-protocol.js';
 import type { StoreLocation, StoreOptions } from '../../adapters/store/open-store.js';
-import type { HostAnswer, HostRequest } from '../../domain/host/index.js';
+import { hostLogCodeOf, type HostAnswer, type HostRequest } from '../../domain/host/index.js';
 import type { TerminalRefusalEvent } from '../../domain/host/refusal-event.js';
 import { BastionError } from '../../lib/errors/index.js';
 import { wholeNumberSetting } from '../../lib/settings/whole-number.js';
@@ -88,6 +88,11 @@ interface Slot {
   closed: (() => void) | undefined;
 }
 
+/** The slot's thread has opened its pipeline and takes requests. */
+function isRunning(slot: Slot): boolean {
+  return slot.worker !== undefined && slot.ready;
+}
+
 const noCommits: CommitStats = { groups: 0, units: 0, fsyncs: 0, fsyncSeconds: 0 };
 
 /** Two stores' group commits together (`undefined` counts as none). */
@@ -170,7 +175,7 @@ export class HostThreads implements HostResponder {
 
   /** How many threads have opened their pipeline and take requests, of how many the host runs. */
   get readiness(): { readonly ready: number; readonly of: number } {
-    return { ready: this.#slots.filter((slot) => slot.worker !== undefined && slot.ready).length, of: this.#slots.length };
+    return { ready: this.#slots.filter(isRunning).length, of: this.#slots.length };
   }
 
   /** The threads' group commits so far, summed (each reports every second). */
@@ -203,7 +208,7 @@ export class HostThreads implements HostResponder {
     const first = terminalId === undefined ? this.#nextSlot++ % count : terminalHash(terminalId) % count;
     for (let step = 0; step < count; step++) {
       const slot = this.#slots[(first + step) % count] as Slot;
-      if (slot.worker !== undefined && slot.ready) return slot;
+      if (isRunning(slot)) return slot;
     }
     return undefined;
   }
@@ -309,7 +314,7 @@ export class HostThreads implements HostResponder {
     worker.on('message', (message: HostThreadMessage) => { this.#onMessage(slot, worker, message, settleStart); });
     worker.on('error', (error: unknown) => {
       // An uncaught exception in the thread: it exits next.
-      options.logger.error({ code: error instanceof BastionError ? error.code : 'HOST_ERR_INTERNAL', thread: slot.index }, 'a host thread stopped on an uncaught error');
+      options.logger.error({ code: hostLogCodeOf(error), thread: slot.index }, 'a host thread stopped on an uncaught error');
     });
     worker.on('messageerror', () => { void worker.terminate(); });
     worker.once('exit', (exitCode) => { this.#onExit(slot, worker, exitCode, settleStart); });

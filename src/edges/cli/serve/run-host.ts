@@ -135,7 +135,8 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     const auditChainKey = readOrCreateAuditChainKey(auditKeyFilePath(environment, dataDir));
     // The host checkpoints SQLite's WAL from a worker thread, off its event loop, and keeps a larger page cache.
     // With host threads on SQLite, every connection of this process writes in turn (write-turn.ts).
-    const writeTurn = context.hostThreads > 0 && 'sqliteFile' in storeLocation ? { sqliteWriteTurn: SharedWriteTurn.create().buffer } : {};
+    const turn = context.hostThreads > 0 && 'sqliteFile' in storeLocation ? SharedWriteTurn.create() : undefined;
+    const writeTurn = turn === undefined ? {} : { sqliteWriteTurn: turn.buffer };
     const opened = await openConfiguredStore(environment, { sqliteBackgroundCheckpoints: true, sqliteCacheMiB: SQLITE_HOST_CACHE_MIB, ...writeTurn });
     store = opened.store;
     logger.info({ store: context.location, migrationsApplied: opened.applied.length }, 'store open');
@@ -144,7 +145,6 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
     const metrics = new HostMetrics();
     const replyLogger = logger.child({ area: 'host' });
     if (context.hostThreads > 0) {
-      const turn = 'sqliteWriteTurn' in writeTurn ? SharedWriteTurn.attach(writeTurn.sqliteWriteTurn) : undefined;
       hostThreads = await HostThreads.start({
         threads: context.hostThreads,
         lmk,
@@ -235,10 +235,9 @@ async function serveWithLogger(context: ServeContext): Promise<void> {
       await holdExpiry.stop();
       await ops.stop();
       await host.channel.stop();
-      // The channel has stopped and its requests are answered: the threads close their stores.
-      await hostThreads?.close();
     }
   } finally {
+    // Once the channel has stopped and its requests are answered: the threads close their stores.
     await hostThreads?.close();
     // The HSM's workers wipe their keys and end before the LMK they were sent is destroyed here.
     await hsm?.close();
