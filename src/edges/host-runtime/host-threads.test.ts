@@ -71,6 +71,27 @@ describe('BASTION_HOST_THREADS', () => {
   });
 });
 
+describe('HostThreads.start', () => {
+  it('fails with HOST_ERR_THREAD when a thread cannot start', async () => {
+    const lmk = LocalMasterKey.development();
+    try {
+      const starting = HostThreads.start({
+        threads: 2,
+        lmk,
+        auditChainKey: new Uint8Array(32),
+        location: { sqliteFile: ':memory:' },
+        storeOptions: {},
+        settings: {},
+        logger: { error: () => undefined },
+        workerUrl: new URL('./no-such-host-thread.js', hostThreadUrl),
+      });
+      await expect(starting).rejects.toMatchObject({ code: 'HOST_ERR_THREAD', message: expect.stringContaining('before it was ready') });
+    } finally {
+      lmk.destroy();
+    }
+  });
+});
+
 describe('bastion serve with two host threads (SQLite)', () => {
   let dataDir = '';
   let host: HostChild | undefined;
