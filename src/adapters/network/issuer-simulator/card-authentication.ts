@@ -40,14 +40,13 @@ export async function advanceAtc(trx: Kysely<IssuerTables>, cardId: string, atc:
 export type ChipVerdict = { readonly ok: true; readonly atc: bigint; readonly arpcFor: (responseCode: string) => Promise<{ arpc: Buffer; arc: Buffer }> } | { readonly ok: false };
 
 /**
- * The chip's cryptogram: the card must have a chip and this PSN, the ARQC must verify under the
- * card's key (through the HSM), and its ATC must be above every ATC seen before (the card row as
- * read in this transaction). The caller then makes that ATC the high-water mark with a conditional
- * UPDATE before anything else is written or answered (`advanceAtc`, or a sale's debit that does
- * both), so a replayed cryptogram fails even when two copies race.
+ * The chip's cryptogram: the card must have a chip and this PSN, and the ARQC must verify under
+ * the card's key (through the HSM). Depends only on the request, the issuer's keys and the card's
+ * EMV profile, so it may run before the card's transaction (authentication-ahead.ts). Whether its
+ * ATC is fresh is a question for the card row read in the transaction: `verifyChip`.
  * On success the caller gets a way to answer the card with an ARPC for the final response code.
  */
-export async function verifyChip(hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, request: AuthorizationRequest): Promise<ChipVerdict> {
+export async function verifyCryptogram(hsm: HsmPort, keys: IssuerKeys, card: Pick<IssuerCard, 'emv'>, request: AuthorizationRequest): Promise<ChipVerdict> {
   const chip = request.chip;
   const emv = card.emv;
   if (chip === undefined || emv === undefined || chip.panSequenceNumber !== emv.psn) return { ok: false };
@@ -56,11 +55,9 @@ export async function verifyChip(hsm: HsmPort, keys: IssuerKeys, card: IssuerCar
   // HSM keep the card's cryptogram key for it rather than derive it again.
   const verified = await hsm.verifyArqc({ ...keyRequest, data: chip.cdolData, arqc: chip.arqc, padding: emv.padding, arpcFollows: true });
   if (!verified) return { ok: false };
-  const atc = BigInt(chip.atc.readUInt16BE(0));
-  if (atc <= card.atcHighWater) return { ok: false };
   return {
     ok: true,
-    atc,
+    atc: BigInt(chip.atc.readUInt16BE(0)),
     arpcFor: async (responseCode) => {
       // The ARC is the response code as two ASCII characters ('00' → 30 30), as tag 8A carries it.
       const arc = Buffer.from(responseCode, 'latin1');
@@ -71,10 +68,22 @@ export async function verifyChip(hsm: HsmPort, keys: IssuerKeys, card: IssuerCar
 }
 
 /**
+ * The chip's cryptogram as `verifyCryptogram` checks it (or as it was checked already: `verified`),
+ * and its ATC above every ATC seen before (the card row as read in this transaction). The caller
+ * then makes that ATC the high-water mark with a conditional UPDATE before anything else is
+ * written or answered (`advanceAtc`, or a sale's debit that does both), so a replayed cryptogram
+ * fails even when two copies race.
+ */
+export async function verifyChip(hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, request: AuthorizationRequest, verified?: ChipVerdict): Promise<ChipVerdict> {
+  const verdict = verified ?? (await verifyCryptogram(hsm, keys, card, request));
+  return verdict.ok && verdict.atc > card.atcHighWater ? verdict : { ok: false };
+}
+
+/**
  * The stripe's card verification value: track 2 must be this card's (same PAN, the expiry on
  * file) and its CVV must verify under the CVK, computed over the service code on file.
  */
-export async function verifyStripe(hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, request: AuthorizationRequest): Promise<boolean> {
+export async function verifyStripe(hsm: HsmPort, keys: IssuerKeys, card: Pick<IssuerCard, 'expiry' | 'serviceCode'>, request: AuthorizationRequest): Promise<boolean> {
   const track = request.track2 === undefined ? undefined : parseTrack2(request.track2);
   if (track?.pan !== request.pan || track.expiry !== card.expiry) return false;
   return hsm.verifyCvv({ cvk: keys.cvk, pan: request.pan, expiry: card.expiry, serviceCode: card.serviceCode, cvv: track.cvv });

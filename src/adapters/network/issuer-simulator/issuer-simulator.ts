@@ -7,6 +7,7 @@ import { entryModeHasCryptogram, networkResponseCodes, type AdjustmentRequest, t
 import type { Store } from '../../../ports/store.js';
 import { assertAdjustmentRequest, adjustmentFingerprint, claimAdjustment, decideAdjustment } from './adjustments.js';
 import { answerAuthorizationFromFirst, authorizationByIdempotencyKey, claimAuthorization, completeAuthorization, fingerprintOf, recordDecidedAuthorization, responseOf, type Decision } from './authorization-record.js';
+import { AuthenticationAhead, usableFor, type AuthenticatedAhead } from './authentication-ahead.js';
 import { advanceAtc, verifyChip, verifyStripe } from './card-authentication.js';
 import { CARD_AMOUNT_MINOR_MAX } from './card-definition.js';
 import { cardColumns, cardFromRow, type IssuerCard } from './card-row.js';
@@ -68,6 +69,7 @@ export class IssuerSimulator implements NetworkPort {
   private readonly clock: () => bigint;
   private readonly days: LocalDateFormatter;
   private readonly holdRules: HoldRules;
+  private readonly ahead: AuthenticationAhead;
 
   private constructor(
     options: IssuerSimulatorOptions,
@@ -78,6 +80,7 @@ export class IssuerSimulator implements NetworkPort {
     this.hsm = options.hsm;
     this.clock = options.clock ?? (() => BigInt(Date.now()));
     this.days = new LocalDateFormatter(options.timeZone ?? TIME_ZONE_DEFAULT);
+    this.ahead = new AuthenticationAhead(this.hsm, keys);
     this.holdRules = { holdLifetimeMs: options.holdLifetimeMs ?? HOLD_LIFETIME_MS_DEFAULT, completionTolerancePercent: options.completionTolerancePercent ?? COMPLETION_TOLERANCE_PERCENT_DEFAULT };
     if (this.holdRules.holdLifetimeMs <= 0n || this.holdRules.completionTolerancePercent < 0n) throw new BastionError('ISSUER_ERR_REQUEST', 'the hold lifetime must be positive and the completion tolerance 0 or more', { argument: 'holdLifetimeMs' });
   }
@@ -119,8 +122,10 @@ export class IssuerSimulator implements NetworkPort {
     const issuerReference = newIssuerReference();
     // Deciphered before the transaction (an HSM call holds no row); undefined is a bad track.
     const readable = await withClearTrack(this.hsm, this.keys.zek, request);
+    // The cryptogram and PIN checks, before the transaction where they can be (authentication-ahead.ts).
+    const ahead = readable !== undefined && answeredKinds.has(request.kind) ? await this.ahead.authenticate(readable, panHash) : undefined;
     const decideOn = (trx: Kysely<IssuerTables>, nowMs: bigint): Promise<Decision> | Decision =>
-      readable === undefined && answeredKinds.has(request.kind) ? { reason: 'invalid-card' } : this.decide(trx, readable ?? request, panHash, nowMs);
+      readable === undefined && answeredKinds.has(request.kind) ? { reason: 'invalid-card' } : this.decide(trx, readable ?? request, panHash, nowMs, ahead);
     if (request.kind === 'pre-auth') {
       // A pre-auth's hold is stored under its key too (a unique column): it claims the key before anything else.
       return this.store.transact<IssuerTables, NetworkResponse>(async (trx) => {
@@ -169,11 +174,14 @@ export class IssuerSimulator implements NetworkPort {
     });
   }
 
-  private async decide(trx: Kysely<IssuerTables>, request: AuthorizationRequest, panHash: Buffer, nowMs: bigint): Promise<Decision> {
+  /** `ahead`: the card's checks made before the transaction, used only if made on this row's verification data. */
+  private async decide(trx: Kysely<IssuerTables>, request: AuthorizationRequest, panHash: Buffer, nowMs: bigint, ahead?: AuthenticatedAhead): Promise<Decision> {
     if (!answeredKinds.has(request.kind)) return { reason: 'function-not-supported' };
     const row = await cardByPanHash.first(trx, { panHash });
     if (row === undefined) return { reason: 'invalid-card' };
     const card = cardFromRow(row);
+    this.ahead.remember(panHash, card);
+    const verified = usableFor(ahead, card);
     const today = this.days.localDate(nowMs);
     const decline = (reason: NetworkReason): Decision => ({ reason, cardId: card.id });
     if (request.expiry !== card.expiry || isExpired(card.expiry, today)) return decline('expired-card');
@@ -183,14 +191,14 @@ export class IssuerSimulator implements NetworkPort {
     let answerChip: ((responseCode: string) => Promise<{ arpc: Buffer; arc: Buffer }>) | undefined;
     let atc: bigint | undefined;
     if (entryModeHasCryptogram(request.entryMode)) {
-      const chip = await verifyChip(this.hsm, this.keys, card, request);
+      const chip = await verifyChip(this.hsm, this.keys, card, request, verified?.chip);
       if (!chip.ok) return decline('cryptogram-failure');
       answerChip = chip.arpcFor;
       atc = chip.atc;
-    } else if (!(await verifyStripe(this.hsm, this.keys, card, request))) {
+    } else if (!(verified?.stripe ?? (await verifyStripe(this.hsm, this.keys, card, request)))) {
       return decline('cvv-failure');
     }
-    const decided = await this.decideForGenuineCard(trx, card, request, today, nowMs, atc);
+    const decided = await this.decideForGenuineCard(trx, card, request, today, nowMs, atc, verified?.pinRight);
     // A cryptogram found replayed only now (a copy raced it) is answered as one found at once: without an ARPC.
     if (answerChip === undefined || decided.reason === 'cryptogram-failure') return decided;
     // From here every answer to a chip card carries an ARPC, so the card can trust it.
@@ -203,7 +211,7 @@ export class IssuerSimulator implements NetworkPort {
    * same UPDATE): if a copy of the cryptogram got there first, the answer is 34 and nothing of this
    * request is written, no PIN try included.
    */
-  private async decideForGenuineCard(trx: Kysely<IssuerTables>, card: IssuerCard, request: AuthorizationRequest, today: string, nowMs: bigint, atc: bigint | undefined): Promise<Decision> {
+  private async decideForGenuineCard(trx: Kysely<IssuerTables>, card: IssuerCard, request: AuthorizationRequest, today: string, nowMs: bigint, atc: bigint | undefined, pinRight: boolean | undefined): Promise<Decision> {
     const decline = (reason: NetworkReason): Decision => ({ reason, cardId: card.id });
     const replayed = decline('cryptogram-failure');
     let atcToTake = atc;
@@ -215,7 +223,7 @@ export class IssuerSimulator implements NetworkPort {
     };
     const answer = async (decision: Decision): Promise<Decision> => ((await takeAtc()) ? decision : replayed);
     if (request.pinData !== undefined) {
-      const pin = await checkPin(trx, this.hsm, this.keys, card, request.pan, request.pinData, nowMs, takeAtc);
+      const pin = await checkPin(trx, this.hsm, this.keys, card, request.pan, request.pinData, nowMs, takeAtc, pinRight);
       if (pin === 'refused-before-write') return replayed;
       if (pin !== 'right') return answer(decline(pin));
     }

@@ -33,7 +33,8 @@ export type PinVerdict = 'right' | 'incorrect-pin' | 'pin-tries-exceeded';
  * a right PIN starts the count again only while the PIN is not blocked, so a blocked PIN stays
  * blocked whatever comes next. `beforeWrite` runs before the counter is written (a chip card's ATC
  * is taken there, so a replayed cryptogram counts no try); when it answers false, nothing is
- * written and the verdict is `refused-before-write`.
+ * written and the verdict is `refused-before-write`. `knownRight` is the PIN's check made already
+ * (authentication-ahead.ts) against this card's PIN verification data; without it the HSM checks it here.
  */
 export async function checkPin(
   trx: Kysely<IssuerTables>,
@@ -44,9 +45,10 @@ export async function checkPin(
   pinData: NetworkPinData,
   nowMs: bigint,
   beforeWrite: () => Promise<boolean> = () => Promise.resolve(true),
+  knownRight?: boolean,
 ): Promise<PinVerdict | 'refused-before-write'> {
   if (card.pinTriesUsed >= pinTriesLimit) return 'pin-tries-exceeded';
-  const right = await pinMatches(hsm, keys, card, pan, pinData);
+  const right = knownRight ?? (await pinMatches(hsm, keys, card, pan, pinData));
   if (right) {
     // Nothing to start again: the card row read in this transaction counts no wrong tries.
     if (card.pinTriesUsed === 0n) return 'right';
@@ -63,7 +65,7 @@ export async function checkPin(
  * A block that does not even decode under the ZPK counts as a wrong PIN: the issuer can't tell
  * a mistyped PIN from a corrupted block, and answering otherwise would tell a prober which it was.
  */
-async function pinMatches(hsm: HsmPort, keys: IssuerKeys, card: IssuerCard, pan: string, pinData: NetworkPinData): Promise<boolean> {
+export async function pinMatches(hsm: HsmPort, keys: IssuerKeys, card: Pick<IssuerCard, 'pvki' | 'pvv'>, pan: string, pinData: NetworkPinData): Promise<boolean> {
   try {
     return await hsm.verifyPinPvv({ pinKey: keys.zpk, pvk: keys.pvk, format: pinData.format, pan, pinBlock: pinData.pinBlock, pvki: card.pvki, pvv: card.pvv });
   } catch (error) {
