@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
@@ -100,6 +100,34 @@ describe('GroupCommitter (SQLite)', () => {
     expect(units).toBe(100);
     // All came in one turn of the event loop, so they shared commits.
     expect(groups).toBeLessThan(units);
+  });
+
+  it('keeps its units\' savepoint journals in memory: a large group makes no temporary file', async () => {
+    const db = store.db<Tables>() as unknown as Kysely<unknown>;
+    // 200 rows of 3 KB: about a page each, so every unit below changes 20 pages that existed before its savepoint.
+    for (let row = 0; row < 200; row += 1) await sql`insert into gc_rows (id, note) values (${`r${row}`}, ${'x'.repeat(3000)})`.execute(db);
+    const temporaryFiles = (): string[] =>
+      readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          const target = readlinkSync(`/proc/self/fd/${fd}`);
+          return target.includes('etilqs_') ? [target] : [];
+        } catch {
+          return [];
+        }
+      });
+    const committer = new GroupCommitter(db);
+    const seen: string[][] = [];
+    await Promise.all(
+      Array.from({ length: 40 }, (_, unit) =>
+        committer.run(async (trx) => {
+          for (let row = 0; row < 20; row += 1) await sql`update gc_rows set note = ${'y'.repeat(3000)} where id = ${`r${(unit * 20 + row) % 200}`}`.execute(trx);
+          seen.push(temporaryFiles());
+        }),
+      ),
+    );
+    // Each savepoint keeps 20 pages' originals, 80 KiB: past the 64 KiB SQLite keeps in memory by default.
+    expect(committer.stats.groups).toBeLessThan(40);
+    expect(seen.flat()).toEqual([]);
   });
 
   it('a commit that fails rejects every unit of its group and keeps none of their rows', async () => {

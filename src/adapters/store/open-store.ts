@@ -210,6 +210,12 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     database.pragma(`synchronous = ${options.sqliteSynchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
+    // Savepoint journals in memory, not in temporary files: a group commit runs each unit in its own
+    // savepoint, and each savepoint keeps the original of every page it changes first. Past 64 KiB
+    // SQLite spilled them to a new temporary file per group transaction (a page write syscall each:
+    // half of the host's file writes at full load). What this connection sorts or builds in temporary
+    // tables is held in memory too: Bastion's queries read bounded pages or small sets.
+    database.pragma('temp_store = MEMORY');
     if (options.sqliteCacheMiB !== undefined) database.pragma(`cache_size = ${-Math.floor(options.sqliteCacheMiB * 1024)}`);
     database.defaultSafeIntegers(true);
     const dataVersion = database.prepare('pragma data_version').pluck();
