@@ -123,5 +123,14 @@ export const issuerSimulatorMigrations: ModuleMigrations = {
         await db.schema.createIndex('issuer_holds_status_expiry_idx').on('issuer_holds').columns(['status', 'expires_at_ms']).execute();
       },
     },
+    {
+      // No statement looks authorizations up by card (they are found by key; a card's row is read
+      // by its PAN's hash), and cards are never deleted (a card ends 'closed'), so the foreign
+      // key never needs it either. Each sale no longer writes an entry at its card's place.
+      name: '0004_drop_authorizations_card_index',
+      async up(db) {
+        await db.schema.dropIndex('issuer_authorizations_card_id_idx').execute();
+      },
+    },
   ],
 };
