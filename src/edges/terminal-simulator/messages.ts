@@ -1,7 +1,10 @@
-import { PinBlockCipher, UnionPayEcbMac, type UnionPayEcbVariant } from '../../lib/crypto/index.js';
+import type { UnionPayEcbVariant } from '../../lib/crypto/index.js';
 import { IsoMessage, MessageCodec, unionPayPosSpec, type UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import { entryModeField, type EntryMethod } from './card-reader.js';
 import { encipherTrack2 } from './track-cipher.js';
+import { terminalMac, terminalPinCipher } from './working-key-ciphers.js';
+
+export { macVariantFor } from './working-key-ciphers.js';
 
 /**
  * The requests a UnionPay POS terminal sends, built field by field as docs/protocol.md and
@@ -105,7 +108,7 @@ export function financialRequest(input: FinancialRequestInput): IsoMessage<Union
   if (chip && card.panSequenceNumber !== undefined) message.set(23, card.panSequenceNumber.padStart(3, '0'));
   if (input.pin !== undefined) {
     message.set(26, PIN_CAPTURE_DIGITS);
-    message.set(52, new PinBlockCipher(0, input.pin.pik, { key: 'pik' }).encrypt(input.pin.digits, card.pan));
+    message.set(52, terminalPinCipher(input.pin.pik).encrypt(input.pin.digits, card.pan));
   }
   if (input.pin !== undefined || input.trackKey !== undefined) {
     message.set(53, input.trackKey === undefined ? SECURITY_CONTROL_CLEAR_TRACKS : SECURITY_CONTROL_ENCIPHERED_TRACKS);
@@ -114,16 +117,11 @@ export function financialRequest(input: FinancialRequestInput): IsoMessage<Union
   return message;
 }
 
-/** A single-length MAK is single DES whatever the model's variant (the variant concerns double-length MAKs). */
-export function macVariantFor(mak: Uint8Array, variant: UnionPayEcbVariant): UnionPayEcbVariant {
-  return mak.length === 8 ? 'des-left' : variant;
-}
-
 /** Packs `message` with field 64 = the UnionPay ECB MAC over MTI..63 under the MAK. */
 export function packWithMac(message: IsoMessage<UnionPayPosSpec>, mak: Uint8Array, variant: UnionPayEcbVariant): Buffer {
   message.set(64, Buffer.alloc(MAC_BYTES));
   const packed = simulatorCodec.pack(message);
-  const mac = new UnionPayEcbMac(mak, { variant: macVariantFor(mak, variant), keyName: 'mak' }).compute(packed.subarray(0, packed.length - MAC_BYTES));
+  const mac = terminalMac(mak, variant).compute(packed.subarray(0, packed.length - MAC_BYTES));
   mac.copy(packed, packed.length - MAC_BYTES);
   message.set(64, mac);
   return packed;

@@ -1,7 +1,8 @@
-import { UnionPayEcbMac, type UnionPayEcbVariant } from '../../lib/crypto/index.js';
+import type { UnionPayEcbVariant } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import type { IsoMessage, UnionPayPosSpec } from '../../lib/iso8583/index.js';
-import { macVariantFor, simulatorCodec } from './messages.js';
+import { simulatorCodec } from './messages.js';
+import { terminalMac } from './working-key-ciphers.js';
 
 const MAC_BYTES = 8;
 
@@ -51,7 +52,7 @@ export function checkReply(request: IsoMessage<UnionPayPosSpec>, replyBytes: Buf
 export function verifyReplyMac(replyBytes: Buffer, mac: Uint8Array, mak: Uint8Array, variant: UnionPayEcbVariant): void {
   const data = replyBytes.subarray(0, replyBytes.length - MAC_BYTES);
   try {
-    new UnionPayEcbMac(mak, { variant: macVariantFor(mak, variant), keyName: 'mak' }).verify(data, mac);
+    terminalMac(mak, variant).verify(data, mac);
   } catch {
     throw new BastionError('SIM_ERR_RESPONSE_MAC', 'the MAC of the host reply does not verify under the terminal MAK', { field: 64 });
   }

@@ -1,5 +1,5 @@
 import type { TestCardDefinition } from '../../adapters/network/issuer-simulator/index.js';
-import { fromHex, PinBlockCipher } from '../../lib/crypto/index.js';
+import { fromHex } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
 import { IsoMessage, unionPayPosSpec, type UnionPayPosSpec } from '../../lib/iso8583/index.js';
 import { entryModeField, readTrack2 } from './card-reader.js';
@@ -8,6 +8,7 @@ import { CURRENCY_CNY, nextTrace, packWithMac, SECURITY_CONTROL_CLEAR_TRACKS, SE
 import { pendingReversalOf } from './pending-reversal.js';
 import { maskPan, responseMeaning, type Receipt, type ReceiptTransaction } from './receipt.js';
 import { checkReply } from './reply-check.js';
+import { terminalPinCipher } from './working-key-ciphers.js';
 import { saveSimulatorState, type SimulatorState } from './state.js';
 import { headerFor, hostAddressOf, sendPendingReversal, timeoutOf, withoutPendingReversal, withTerminal, type SimulatorContext } from './terminal.js';
 import { terminalLocalTime } from './terminal-clock.js';
@@ -77,7 +78,7 @@ export async function exchangeSwiped(context: SimulatorContext, plan: (loaded: S
       }
       if (input.pin !== undefined) {
         request.set(26, '12');
-        request.set(52, new PinBlockCipher(0, pik, { key: 'pik' }).encrypt(input.pin, card.pan));
+        request.set(52, terminalPinCipher(pik).encrypt(input.pin, card.pan));
       }
       if (input.pin !== undefined || state.encryptTracks) request.set(53, state.encryptTracks ? SECURITY_CONTROL_ENCIPHERED_TRACKS : SECURITY_CONTROL_CLEAR_TRACKS);
       state = { ...state, pendingReversal: pendingReversalOf(request) };
