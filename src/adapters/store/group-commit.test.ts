@@ -165,6 +165,51 @@ function recorders(events: string[]): { turn: WriteTurn; sync: DeferredSync } {
   };
 }
 
+describe('GroupCommitter spacing its groups (SQLite)', () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bastion-gc-spacing-'));
+    store = openStore({ sqliteFile: join(dir, 'gc.sqlite') });
+    await createTable(store);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (committer: GroupCommitter, id: string): Promise<unknown> =>
+    committer.run(async (trx) => {
+      await (trx as unknown as Kysely<Tables>).insertInto('gc_rows').values({ id, note: 'n' }).execute();
+    });
+  const turns = async (count: number): Promise<void> => {
+    for (let turn = 0; turn < count; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('starts a group at once when none ended within the spacing; the next one waits, gathering units, until enough wait', async () => {
+    const { sync } = recorders([]);
+    // A spacing no test run reaches: only the eager count can start the second group.
+    const committer = new GroupCommitter(store.db(), undefined, sync, undefined, { spacingMs: 60_000, eagerUnits: 4 });
+    await insert(committer, 'a');
+    expect(committer.stats).toMatchObject({ groups: 1, units: 1 });
+    const settled: string[] = [];
+    const later = ['b', 'c', 'd'].map((id) => insert(committer, id).then(() => settled.push(id)));
+    await turns(20);
+    expect(settled).toEqual([]);
+    expect(await ids(store)).toEqual(['a']);
+    await Promise.all([...later, insert(committer, 'e')]);
+    expect(committer.stats).toMatchObject({ groups: 2, units: 5 });
+    expect(await ids(store)).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('does not space groups without a deferred sync (each commit fsyncs itself)', async () => {
+    const committer = new GroupCommitter(store.db(), undefined, undefined, undefined, { spacingMs: 60_000, eagerUnits: 4 });
+    await insert(committer, 'a');
+    await insert(committer, 'b');
+    expect(committer.stats).toMatchObject({ groups: 2, units: 2 });
+  });
+});
+
 describe('GroupCommitter with a write turn (SQLite)', () => {
   let dir: string;
   let file: string;
