@@ -143,40 +143,6 @@ describe('GroupCommitter (SQLite)', () => {
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
     expect(await ids(store)).toEqual([]);
   });
-});
-
-/** A write turn and a deferred sync that only record when the committer uses them. */
-function recorders(events: string[]): { turn: WriteTurn; sync: DeferredSync } {
-  return {
-    turn: {
-      acquire: () => {
-        events.push('acquire');
-        return Promise.resolve();
-      },
-      release: () => { events.push('release'); },
-    },
-    sync: {
-      failure: undefined,
-      sync: () => {
-        events.push('sync');
-        return Promise.resolve();
-      },
-    },
-  };
-}
-
-describe('GroupCommitter spacing its groups (SQLite)', () => {
-  let dir: string;
-  let store: Store;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bastion-gc-spacing-'));
-    store = openStore({ sqliteFile: join(dir, 'gc.sqlite') });
-    await createTable(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   const insert = (committer: GroupCommitter, id: string): Promise<unknown> =>
     committer.run(async (trx) => {
@@ -209,6 +175,26 @@ describe('GroupCommitter spacing its groups (SQLite)', () => {
     expect(committer.stats).toMatchObject({ groups: 2, units: 2 });
   });
 });
+
+/** A write turn and a deferred sync that only record when the committer uses them. */
+function recorders(events: string[]): { turn: WriteTurn; sync: DeferredSync } {
+  return {
+    turn: {
+      acquire: () => {
+        events.push('acquire');
+        return Promise.resolve();
+      },
+      release: () => { events.push('release'); },
+    },
+    sync: {
+      failure: undefined,
+      sync: () => {
+        events.push('sync');
+        return Promise.resolve();
+      },
+    },
+  };
+}
 
 describe('GroupCommitter with a write turn (SQLite)', () => {
   let dir: string;
