@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { equalBytes, toHex } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
+import { liveWorkers, startEverySlot } from '../../lib/workers/worker-slots.js';
 import type {
   ClearKeyComponent,
   CvvRequest,
@@ -147,19 +148,12 @@ export class WorkerHsm implements HsmPort {
    */
   static async start(lmk: LocalMasterKey, options: WorkerHsmOptions = {}): Promise<WorkerHsm> {
     const hsm = new WorkerHsm(lmk, options);
-    try {
-      for (const slot of hsm.#slots) hsm.#spawn(slot);
-      await Promise.all(hsm.#slots.map((slot) => slot.started));
-    } catch (error) {
-      await hsm.close();
-      throw error;
-    }
-    return hsm;
+    return startEverySlot(hsm, hsm.#slots, (slot) => { hsm.#spawn(slot); });
   }
 
   /** The live worker threads (to watch them, or for a test to terminate one). */
   get threads(): readonly Worker[] {
-    return this.#slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
+    return liveWorkers(this.#slots);
   }
 
   /** Calls sent to a worker and not answered yet. */

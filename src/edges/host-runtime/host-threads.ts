@@ -6,6 +6,7 @@ import type { StoreLocation, StoreOptions } from '../../adapters/store/open-stor
 import { hostLogCodeOf, type HostAnswer, type HostRequest } from '../../domain/host/index.js';
 import type { TerminalRefusalEvent } from '../../domain/host/refusal-event.js';
 import { BastionError } from '../../lib/errors/index.js';
+import { liveWorkers, startEverySlot } from '../../lib/workers/worker-slots.js';
 import { wholeNumberSetting } from '../../lib/settings/whole-number.js';
 import type { ProcessingRequirement } from '../../lib/iso8583/framing/index.js';
 import type { CommitStats } from '../../ports/store.js';
@@ -158,19 +159,12 @@ export class HostThreads implements HostResponder {
   /** Starts the threads and waits until each has opened its store and pipeline: one that cannot fails here. */
   static async start(options: HostThreadsOptions): Promise<HostThreads> {
     const threads = new HostThreads(options);
-    try {
-      for (const slot of threads.#slots) threads.#spawn(slot);
-      await Promise.all(threads.#slots.map((slot) => slot.started));
-    } catch (error) {
-      await threads.close();
-      throw error;
-    }
-    return threads;
+    return startEverySlot(threads, threads.#slots, (slot) => { threads.#spawn(slot); });
   }
 
   /** The live threads (a test may terminate one). */
   get workers(): readonly Worker[] {
-    return this.#slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
+    return liveWorkers(this.#slots);
   }
 
   /** How many threads have opened their pipeline and take requests, of how many the host runs. */
