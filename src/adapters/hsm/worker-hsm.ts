@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { equalBytes, toHex } from '../../lib/crypto/index.js';
 import { BastionError } from '../../lib/errors/index.js';
-import { liveWorkers, startEverySlot } from '../../lib/workers/worker-slots.js';
+import { liveWorkers, startEverySlot } from '../workers/worker-slots.js';
 import type {
   ClearKeyComponent,
   CvvRequest,

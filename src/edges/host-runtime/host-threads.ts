@@ -6,7 +6,7 @@ import type { StoreLocation, StoreOptions } from '../../adapters/store/open-stor
 import { hostLogCodeOf, type HostAnswer, type HostRequest } from '../../domain/host/index.js';
 import type { TerminalRefusalEvent } from '../../domain/host/refusal-event.js';
 import { BastionError } from '../../lib/errors/index.js';
-import { liveWorkers, startEverySlot } from '../../lib/workers/worker-slots.js';
+import { liveWorkers, startEverySlot } from '../../adapters/workers/worker-slots.js';
 import { wholeNumberSetting } from '../../lib/settings/whole-number.js';
 import type { ProcessingRequirement } from '../../lib/iso8583/framing/index.js';
 import type { CommitStats } from '../../ports/store.js';
