@@ -4,8 +4,6 @@ import { entryModeField, type EntryMethod } from './card-reader.js';
 import { encipherTrack2 } from './track-cipher.js';
 import { terminalMac, terminalPinCipher } from './working-key-ciphers.js';
 
-export { macVariantFor } from './working-key-ciphers.js';
-
 /**
  * The requests a UnionPay POS terminal sends, built field by field as docs/protocol.md and
  * docs/terminal-simulator.md describe them. Pure: keys and counters come in, bytes go out.

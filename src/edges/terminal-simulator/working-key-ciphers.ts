@@ -25,7 +25,7 @@ const macs = new WeakMap<Uint8Array, Kept<UnionPayEcbMac>>();
 const pinCiphers = new WeakMap<Uint8Array, Kept<PinBlockCipher>>();
 
 /** A single-length MAK is single DES whatever the model's variant (the variant concerns double-length MAKs). */
-export function macVariantFor(mak: Uint8Array, variant: UnionPayEcbVariant): UnionPayEcbVariant {
+function macVariantFor(mak: Uint8Array, variant: UnionPayEcbVariant): UnionPayEcbVariant {
   return mak.length === 8 ? 'des-left' : variant;
 }
 
