@@ -4,7 +4,7 @@ import { entryModeHasCryptogram, type AuthorizationRequest } from '../../../port
 import { verifyCryptogram, verifyStripe, type ChipVerdict } from './card-authentication.js';
 import type { IssuerCard } from './card-row.js';
 import type { IssuerKeys } from './issuer-keys.js';
-import { pinMatches, PIN_TRIES_LIMIT } from './pin-check.js';
+import { pinBlocked, pinMatches } from './pin-check.js';
 
 /** Cards whose verification data is remembered; the least recently used are forgotten first. */
 export const CARDS_REMEMBERED_MAX = 10_000;
@@ -13,7 +13,7 @@ export const CARDS_REMEMBERED_MAX = 10_000;
 export type VerificationData = Pick<IssuerCard, 'id' | 'expiry' | 'serviceCode' | 'pvki' | 'pvv' | 'status' | 'pinTriesUsed' | 'emv'>;
 
 /** The checks' inputs as one string, to compare a remembered card with the row read in the transaction. */
-export function verificationDataOf(card: VerificationData): string {
+function verificationDataOf(card: VerificationData): string {
   const emv = card.emv;
   return [card.id, card.expiry, card.serviceCode, card.pvki, card.pvv, emv?.psn, emv?.masterKeyOption, emv?.sessionKey, emv?.padding].join('|');
 }
@@ -51,17 +51,22 @@ export interface AuthenticatedAhead {
  */
 export class AuthenticationAhead {
   // A constant epoch: the entries never go stale by themselves (the transaction compares them), so this is a plain LRU.
-  readonly #cards = new EpochCache<string, VerificationData>(CARDS_REMEMBERED_MAX);
+  readonly #cards = new EpochCache<string, { readonly card: VerificationData; readonly verifiedOn: string }>(CARDS_REMEMBERED_MAX);
 
   constructor(
     private readonly hsm: HsmPort,
     private readonly keys: IssuerKeys,
   ) {}
 
-  /** Remembers the verification data of a card row read in a transaction. */
-  remember(panHash: Buffer, card: VerificationData): void {
+  /**
+   * Remembers the verification data of a card row read in a transaction, and returns it as the
+   * string to compare verdicts made ahead with (`usableFor`).
+   */
+  remember(panHash: Buffer, card: VerificationData): string {
     const { id, expiry, serviceCode, pvki, pvv, status, pinTriesUsed, emv } = card;
-    this.#cards.set(panHash.toString('base64'), { id, expiry, serviceCode, pvki, pvv, status, pinTriesUsed, ...(emv === undefined ? {} : { emv }) }, 0, 0);
+    const verifiedOn = verificationDataOf(card);
+    this.#cards.set(panHash.toString('base64'), { card: { id, expiry, serviceCode, pvki, pvv, status, pinTriesUsed, ...(emv === undefined ? {} : { emv }) }, verifiedOn }, 0, 0);
+    return verifiedOn;
   }
 
   /**
@@ -70,9 +75,10 @@ export class AuthenticationAhead {
    * it (another expiry, not active).
    */
   async authenticate(request: AuthorizationRequest, panHash: Buffer): Promise<AuthenticatedAhead | undefined> {
-    const card = this.#cards.get(panHash.toString('base64'), 0);
-    if (card === undefined || request.expiry !== card.expiry || card.status !== 'active') return undefined;
-    const verifiedOn = verificationDataOf(card);
+    const remembered = this.#cards.get(panHash.toString('base64'), 0);
+    if (remembered === undefined) return undefined;
+    const { card, verifiedOn } = remembered;
+    if (request.expiry !== card.expiry || card.status !== 'active') return undefined;
     if (entryModeHasCryptogram(request.entryMode)) {
       const chip = await verifyCryptogram(this.hsm, this.keys, card, request);
       return chip.ok ? { verifiedOn, chip, ...(await this.#pin(request, card)) } : { verifiedOn, chip };
@@ -83,12 +89,12 @@ export class AuthenticationAhead {
 
   async #pin(request: AuthorizationRequest, card: VerificationData): Promise<{ pinRight?: boolean }> {
     // A PIN already blocked is answered 75 in the transaction without a check.
-    if (request.pinData === undefined || card.pinTriesUsed >= BigInt(PIN_TRIES_LIMIT)) return {};
+    if (request.pinData === undefined || pinBlocked(card)) return {};
     return { pinRight: await pinMatches(this.hsm, this.keys, card, request.pan, request.pinData) };
   }
 }
 
-/** The verdicts made ahead, if they were made on the verification data of `card` as the transaction read it. */
-export function usableFor(ahead: AuthenticatedAhead | undefined, card: VerificationData): AuthenticatedAhead | undefined {
-  return ahead !== undefined && ahead.verifiedOn === verificationDataOf(card) ? ahead : undefined;
+/** The verdicts made ahead, if they were made on `verifiedOn`, the card's verification data as the transaction read it (`remember`). */
+export function usableFor(ahead: AuthenticatedAhead | undefined, verifiedOn: string): AuthenticatedAhead | undefined {
+  return ahead?.verifiedOn === verifiedOn ? ahead : undefined;
 }

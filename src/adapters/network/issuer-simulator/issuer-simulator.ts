@@ -180,8 +180,7 @@ export class IssuerSimulator implements NetworkPort {
     const row = await cardByPanHash.first(trx, { panHash });
     if (row === undefined) return { reason: 'invalid-card' };
     const card = cardFromRow(row);
-    this.ahead.remember(panHash, card);
-    const verified = usableFor(ahead, card);
+    const verified = usableFor(ahead, this.ahead.remember(panHash, card));
     const today = this.days.localDate(nowMs);
     const decline = (reason: NetworkReason): Decision => ({ reason, cardId: card.id });
     if (request.expiry !== card.expiry || isExpired(card.expiry, today)) return decline('expired-card');

@@ -26,6 +26,11 @@ const countTry = new PreparedQuery((db: Kysely<IssuerTables>, arg: ArgumentOf<{ 
 
 export type PinVerdict = 'right' | 'incorrect-pin' | 'pin-tries-exceeded';
 
+/** Whether the card's PIN is blocked: its wrong tries have reached the limit. */
+export function pinBlocked(card: Pick<IssuerCard, 'pinTriesUsed'>): boolean {
+  return card.pinTriesUsed >= pinTriesLimit;
+}
+
 /**
  * The PIN inside the block (under the zone PIN key) against the PVV on file, inside the HSM.
  * Every change to the try counter is one conditional UPDATE, so concurrent attempts can't get
@@ -47,7 +52,7 @@ export async function checkPin(
   beforeWrite: () => Promise<boolean> = () => Promise.resolve(true),
   knownRight?: boolean,
 ): Promise<PinVerdict | 'refused-before-write'> {
-  if (card.pinTriesUsed >= pinTriesLimit) return 'pin-tries-exceeded';
+  if (pinBlocked(card)) return 'pin-tries-exceeded';
   const right = knownRight ?? (await pinMatches(hsm, keys, card, pan, pinData));
   if (right) {
     // Nothing to start again: the card row read in this transaction counts no wrong tries.
