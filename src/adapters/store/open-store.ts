@@ -7,6 +7,7 @@ import { BastionError } from '../../lib/errors/index.js';
 import { isPreparedSqlText } from '../../ports/prepared-query.js';
 import type { CommitStats, SqlDialect, Store } from '../../ports/store.js';
 import { GroupCommitter, type WriteTurn } from './group-commit.js';
+import { PostgresGroupCommitter } from './postgres-group-commit.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { PostgresChanges } from './postgres-changes.js';
 import { SqliteChanges, sqliteChangeCounter, type LocalChanges } from './store-changes.js';
@@ -25,6 +26,12 @@ export interface StoreOptions {
   readonly sqliteSynchronous?: 'full' | 'normal';
   /** PostgreSQL pool size (default 10). */
   readonly poolSize?: number;
+  /**
+   * PostgreSQL: how many group commits run at once, each on a pooled connection
+   * (postgres-group-commit.ts); default half the pool, so that reads outside transactions still
+   * find connections.
+   */
+  readonly postgresGroupsMax?: number;
   /**
    * SQLite: checkpoint the WAL from a worker thread (wal-checkpointer.ts) instead of inside the
    * host's commits. For the long-running host; off by default (a CLI command or test does not
@@ -67,7 +74,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (text) => BigInt(text));
 export const SQLITE_STATEMENTS_CACHED_MAX = 512;
 
 class KyselyStore implements Store {
-  readonly #groupCommit: GroupCommitter | undefined;
+  readonly #groupCommit: GroupCommitter | PostgresGroupCommitter;
 
   constructor(
     readonly dialect: SqlDialect,
@@ -76,18 +83,21 @@ class KyselyStore implements Store {
     private readonly walSync?: WalSync,
     private readonly checkpointer?: WalCheckpointer,
     writeTurn?: WriteTurn,
+    postgresGroupsMax = 1,
   ) {
-    // SQLite has one writer: units share commits. PostgreSQL commits concurrent transactions from
-    // its pool's connections and groups their WAL flushes itself (its own group commit).
-    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, (trx) => { changes.settled(trx); }, walSync, writeTurn) : undefined;
+    // SQLite has one writer: units share its commits one group after another. PostgreSQL runs
+    // several groups at once, each on a connection of its pool.
+    const settled = (trx: Transaction<unknown> | undefined): void => { changes.settled(trx); };
+    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, settled, walSync, writeTurn) : new PostgresGroupCommitter(kysely, settled, postgresGroupsMax);
   }
 
   whenDurable(): Promise<void> | undefined {
-    return this.#groupCommit?.whenDurable();
+    // PostgreSQL's COMMIT returns once the commit is durable: nothing committed waits.
+    return this.#groupCommit instanceof GroupCommitter ? this.#groupCommit.whenDurable() : undefined;
   }
 
   commitStats(): CommitStats | undefined {
-    return this.#groupCommit?.stats;
+    return this.#groupCommit.stats;
   }
 
   db<Tables>(): Kysely<Tables> {
@@ -95,16 +105,7 @@ class KyselyStore implements Store {
   }
 
   transact<Tables, T>(work: (trx: Transaction<Tables>) => Promise<T>): Promise<T> {
-    const run = work as unknown as (trx: Transaction<unknown>) => Promise<T>;
-    if (this.#groupCommit !== undefined) return this.#groupCommit.run(run);
-    let opened: Transaction<unknown> | undefined;
-    return this.kysely
-      .transaction()
-      .execute((trx) => {
-        opened = trx;
-        return run(trx);
-      })
-      .finally(() => { this.changes.settled(opened); });
+    return this.#groupCommit.run(work as unknown as (trx: Transaction<unknown>) => Promise<T>);
   }
 
   async close(): Promise<void> {
@@ -236,6 +237,8 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     throw new BastionError('STORE_ERR_CONFIG', 'the PostgreSQL schema name must be lower-case letters, digits and _', { argument: 'schema' });
   }
   const connection = { connectionString: location.postgresUrl, ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }) };
-  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10, Client: NamingClient });
-  return new KyselyStore('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), new PostgresChanges(connection));
+  const poolSize = options.poolSize ?? 10;
+  const pool = new pg.Pool({ ...connection, max: poolSize, Client: NamingClient });
+  const groupsMax = options.postgresGroupsMax ?? Math.max(1, Math.ceil(poolSize / 2));
+  return new KyselyStore('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), new PostgresChanges(connection), undefined, undefined, undefined, groupsMax);
 }

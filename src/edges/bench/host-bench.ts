@@ -40,7 +40,7 @@ export interface HostBenchResult extends LoadResult {
    * the host's record) per database transaction, and the WAL fsync's average time (off the event
    * loop). Null on PostgreSQL, which commits each unit alone.
    */
-  readonly groupCommit: { readonly unitsPerCommit: number; readonly fsyncMsAverage: number } | null;
+  readonly groupCommit: { readonly unitsPerCommit: number; readonly fsyncMsAverage: number | null } | null;
   /** What the machine does at best for the same work, measured before the load (null with --no-floor). */
   readonly floor: BenchFloor | null;
   readonly ratioToCommitFloor: number | null;
@@ -123,7 +123,7 @@ export async function runHostBench(options: HostBenchOptions): Promise<HostBench
       hostCpuCores: cpuSeconds / result.elapsedSeconds,
       hostResidentBytesMax: residentMax,
       loadCpuCores: (loadCpu.user + loadCpu.system) / 1e6 / result.elapsedSeconds,
-      groupCommit: commitsSeen && commits.groups > 0 ? { unitsPerCommit: commits.units / commits.groups, fsyncMsAverage: commits.fsyncs === 0 ? 0 : (commits.fsyncSeconds * 1000) / commits.fsyncs } : null,
+      groupCommit: commitsSeen && commits.groups > 0 ? { unitsPerCommit: commits.units / commits.groups, fsyncMsAverage: commits.fsyncs === 0 ? null : (commits.fsyncSeconds * 1000) / commits.fsyncs } : null,
       floor,
       ...(floor === null ? { ratioToCommitFloor: null, ratioToGroupedFloor: null, ratioToCryptoFloor: null } : benchRatios(result.approvedPerSecond, floor)),
       machine: benchMachine(),

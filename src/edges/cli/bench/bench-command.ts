@@ -69,7 +69,7 @@ export function formatHostBench(result: HostBenchResult): string {
     `  errors:     ${errors.length === 0 ? 'none' : errors.map(([code, count]) => `${code} × ${count}`).join(', ')}`,
     `  host:       ${(result.hostCpuCores * 100).toFixed(0)}% of a core, resident memory up to ${(result.hostResidentBytesMax / 1048576).toFixed(0)} MiB`,
     `  terminals:  ${(result.loadCpuCores * 100).toFixed(0)}% of a core (the bench's own process: the load terminals and their crypto)`,
-    ...(result.groupCommit === null ? [] : [`  commits:    ${result.groupCommit.unitsPerCommit.toFixed(1)} units per group commit (a sale is 2), WAL fsync ${result.groupCommit.fsyncMsAverage.toFixed(2)} ms on average, off the event loop`]),
+    ...(result.groupCommit === null ? [] : [`  commits:    ${result.groupCommit.unitsPerCommit.toFixed(1)} units per group commit (a sale is 2)${result.groupCommit.fsyncMsAverage === null ? '' : `, WAL fsync ${result.groupCommit.fsyncMsAverage.toFixed(2)} ms on average, off the event loop`}`]),
     ...formatFloor(result),
     `  machine:    ${result.machine.cpus} CPUs (${result.machine.cpuModel}), ${(result.machine.memoryBytes / 1073741824).toFixed(1)} GiB, Node.js ${result.machine.node}, ${result.machine.platform}`,
     '',
