@@ -1,4 +1,5 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { RandomBytePool } from '../../../lib/crypto/random.js';
 
 /**
  * Ids the simulator hands out: `card_` / `iss_` and 32 letters, each letter 4 bits. The alphabet
@@ -12,9 +13,11 @@ const idLetters = 32;
 const timeLetters = 12;
 const authorizationCodeDigits = 6;
 
+const randomPool = new RandomBytePool();
+
 function randomLetters(count: number): string {
   let letters = '';
-  for (const byte of randomBytes(count / 2)) letters += (alphabet[byte >> 4] as string) + (alphabet[byte & 0x0f] as string);
+  for (const byte of randomPool.take(count / 2)) letters += (alphabet[byte >> 4] as string) + (alphabet[byte & 0x0f] as string);
   return letters;
 }
 
