@@ -13,13 +13,20 @@ import { useHost } from './test-host.js';
  */
 class HeldDurability {
   asked = 0;
+  /** Every unit committed from now on fails its fsync. */
+  failUnits = false;
   #held: { promise: Promise<void>; release: () => void; fail: (error: Error) => void } | undefined;
 
   view(store: Store): Store {
     return {
       dialect: store.dialect,
       db: () => store.db(),
-      transact: (work) => store.transact(work),
+      transact: async (work) => {
+        const value = await store.transact(work);
+        // The group's fsync failing after its commit: the unit rejects, as GroupCommitter's do.
+        if (this.failUnits) throw new BastionError('STORE_ERR_DURABILITY', 'the disk refused');
+        return value;
+      },
       changes: store.changes,
       close: () => store.close(),
       whenDurable: () => {
@@ -75,15 +82,43 @@ describe.each(databases)('replies wait until what they were built from is durabl
     expect((await again).equals(first)).toBe(true);
   });
 
-  it('when the fsync fails, nothing is sent for that request, and the host goes on answering', async () => {
+  it('a request whose own record settled durably is answered without waiting for a later commit’s fsync', async () => {
     const card = testCard('approve-chip-pin');
     durability.hold();
-    host.terminal.send(host.terminal.sale(card, { pin: '1234', trace: '000601', amountMinor: 800n }));
+    try {
+      const reply = hostCodec.unpack(await host.terminal.exchangeRaw(host.terminal.sale(card, { pin: '1234', trace: '000551', amountMinor: 750n })));
+      expect(reply.get(39)).toBe('00');
+      expect(durability.asked).toBe(0);
+    } finally {
+      durability.release();
+    }
+  });
+
+  it('when a later commit’s fsync fails, a retransmission answered from it gets nothing, and the host goes on answering', async () => {
+    const card = testCard('approve-chip-pin');
+    const sale = host.terminal.sale(card, { pin: '1234', trace: '000601', amountMinor: 800n });
+    expect(hostCodec.unpack(await host.terminal.exchangeRaw(sale)).get(39)).toBe('00');
+    durability.hold();
+    host.terminal.send(sale);
     await eventually(() => durability.asked > 0, 'the pipeline to ask whether its reply is durable');
     durability.fail(new BastionError('STORE_ERR_DURABILITY', 'the disk refused'));
-    // The next reply on this connection is the next request's: none was sent for trace 000601.
+    // The next reply on this connection is the next request's: none was sent for the retransmission.
     const next = hostCodec.unpack(await host.terminal.exchangeRaw(host.terminal.sale(card, { pin: '1234', trace: '000602', amountMinor: 900n })));
     expect(next.get(11)).toBe('000602');
+    expect(next.get(39)).toBe('00');
+  });
+
+  it('when its own record’s fsync fails, nothing is sent for that request — not even a decline — and the host goes on answering', async () => {
+    const card = testCard('approve-chip-pin');
+    durability.failUnits = true;
+    try {
+      host.terminal.send(host.terminal.sale(card, { pin: '1234', trace: '000701', amountMinor: 800n }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      durability.failUnits = false;
+    }
+    const next = hostCodec.unpack(await host.terminal.exchangeRaw(host.terminal.sale(card, { pin: '1234', trace: '000702', amountMinor: 900n })));
+    expect(next.get(11)).toBe('000702');
     expect(next.get(39)).toBe('00');
   });
 });

@@ -1,6 +1,7 @@
 import { ProcessingRequirement } from '../../lib/iso8583/framing/index.js';
 import type { HostDependencies, HostReply, HostRequest } from './deps.js';
 import { hostLogCodeOf } from './log-code.js';
+import { isDurableReply } from './record.js';
 import { packPlain, replyFor } from './reply.js';
 import { refusalCodes } from './response-codes.js';
 import { routeOf } from './routes.js';
@@ -58,7 +59,8 @@ export class HostPipeline {
       const reply = await route.handle(deps, message, request.message);
       // A reply may come from rows whose commit is still being fsynced (a duplicate's replay):
       // it leaves only once they are durable. A failed fsync sends nothing (the terminal reverses).
-      const durable = this.deps.store.whenDurable();
+      // A reply whose own record settled durably after everything it rests on was read needs no wait.
+      const durable = isDurableReply(reply) ? undefined : this.deps.store.whenDurable();
       if (durable !== undefined) {
         try {
           await durable;
@@ -70,6 +72,13 @@ export class HostPipeline {
       return { reply, failed: false };
     } catch (error) {
       const code = hostLogCodeOf(error);
+      // A commit of this request that could not be made durable may or may not survive a crash:
+      // no answer is safe, a decline included (the record might hold an approval). None is sent,
+      // and the terminal reverses, as after a failed fsync of a later group (above).
+      if (code === 'STORE_ERR_DURABILITY') {
+        this.deps.logger?.error({ code, mti: message.mti }, 'the store could not make a commit durable; the reply is not sent');
+        return { reply: undefined, failed: true };
+      }
       this.deps.logger?.error({ code, mti: message.mti }, 'the host pipeline failed on a request; answered 96');
       try {
         return { reply: packPlain(replyFor(message, refusalCodes['internal-error'])), failed: true };

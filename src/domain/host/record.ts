@@ -28,6 +28,20 @@ export interface AnswerToRecord {
 }
 
 /**
+ * Replies whose record committed durably (`recordAnswer` won its key): the unit's promise settles
+ * only after its commit is durable, and everything the reply says was read before that commit, so
+ * nothing it rests on can be lost any more (an fsync makes durable everything written before it,
+ * by any connection to the file; a PostgreSQL COMMIT returns once flushed). The pipeline sends
+ * these without waiting for the fsync of a later group (`Store.whenDurable`).
+ */
+const durableReplies = new WeakSet<Buffer>();
+
+/** Whether `reply` is a won record's reply, durable since its unit settled (see `durableReplies`). */
+export function isDurableReply(reply: Buffer): boolean {
+  return durableReplies.has(reply);
+}
+
+/**
  * The recording step every financial transaction shares: its row and its effects commit in one
  * database transaction before the reply leaves. A duplicate that lost the race to the unique key
  * rolls its own work back and answers as the winner's duplicate (admission.ts).
@@ -53,7 +67,10 @@ export async function recordAnswer(deps: HostDependencies, answer: AnswerToRecor
     await answer.effects?.(trx, nowMs);
     return true;
   });
-  if (won) return answer.packed;
+  if (won) {
+    durableReplies.add(answer.packed);
+    return answer.packed;
+  }
   const winner = await findAnswered(db, key);
   if (winner === undefined) throw new BastionError('HOST_ERR_DUPLICATE', 'a duplicate request lost the race, but the first one is not recorded');
   return answerDuplicate(deps, terminal, answer.request, winner);
