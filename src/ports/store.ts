@@ -54,6 +54,8 @@ export interface CommitStats {
   readonly units: number;
   readonly fsyncs: number;
   readonly fsyncSeconds: number;
+  /** PostgreSQL: groups rolled back because a unit failed in them, their units then run again one by one. */
+  readonly groupsRerun: number;
 }
 
 /**

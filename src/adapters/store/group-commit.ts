@@ -130,7 +130,7 @@ export class GroupCommitter {
 
   /** Groups committed and units in them so far (the average group size is units ÷ groups), and the fsyncs. */
   get stats(): CommitStats {
-    return { groups: this.#groups, units: this.#units, fsyncs: this.#fsyncs, fsyncSeconds: this.#fsyncSeconds };
+    return { groups: this.#groups, units: this.#units, fsyncs: this.#fsyncs, fsyncSeconds: this.#fsyncSeconds, groupsRerun: 0 };
   }
 
   /**

@@ -131,7 +131,7 @@ describe.runIf(available && postgres !== undefined)('PostgreSQL group commit', (
     expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/duplicate key/);
     // 30 ran in the group (rolled back) and again alone; 32 never ran in the group (it came after the failure).
     expect(Object.fromEntries([...attempts].map(([id, n]) => [String(id), n]))).toEqual({ '30': 2, '31': 2, '32': 1 });
-    expect(committer.regrouped).toBe(1);
+    expect(committer.stats.groupsRerun).toBe(1);
     const stored = await db.selectFrom('group_rows').select(['id', 'note']).orderBy('id').execute();
     expect(stored).toEqual([{ id: 30n, note: 'unit' }, { id: 31n, note: 'there before' }, { id: 32n, note: 'unit' }]);
   });

@@ -45,7 +45,7 @@ export class PostgresGroupCommitter {
   #scheduled = false;
   #groups = 0;
   #units = 0;
-  #regrouped = 0;
+  #groupsRerun = 0;
 
   /**
    * `settled` is told of each transaction once it has committed or rolled back, before its units
@@ -68,12 +68,7 @@ export class PostgresGroupCommitter {
 
   /** Groups committed and units in them so far (a unit run alone counts as a group); PostgreSQL flushes its WAL inside COMMIT, so no fsyncs are counted. */
   get stats(): CommitStats {
-    return { groups: this.#groups, units: this.#units, fsyncs: 0, fsyncSeconds: 0 };
-  }
-
-  /** Groups that were rolled back and run again unit by unit (a unit failed in them). */
-  get regrouped(): number {
-    return this.#regrouped;
+    return { groups: this.#groups, units: this.#units, fsyncs: 0, fsyncSeconds: 0, groupsRerun: this.#groupsRerun };
   }
 
   #schedule(): void {
@@ -115,7 +110,7 @@ export class PostgresGroupCommitter {
     } catch {
       this.settled(opened);
       // Rolled back as a whole: each unit runs again on its own, as if it had come alone.
-      this.#regrouped += 1;
+      this.#groupsRerun += 1;
       await Promise.all(group.map((unit) => this.#alone(unit)));
       return;
     }

@@ -94,12 +94,12 @@ function isRunning(slot: Slot): boolean {
   return slot.worker !== undefined && slot.ready;
 }
 
-const noCommits: CommitStats = { groups: 0, units: 0, fsyncs: 0, fsyncSeconds: 0 };
+const noCommits: CommitStats = { groups: 0, units: 0, fsyncs: 0, fsyncSeconds: 0, groupsRerun: 0 };
 
 /** Two stores' group commits together (`undefined` counts as none). */
 export function addStats(a: CommitStats, b: CommitStats | undefined): CommitStats {
   if (b === undefined) return a;
-  return { groups: a.groups + b.groups, units: a.units + b.units, fsyncs: a.fsyncs + b.fsyncs, fsyncSeconds: a.fsyncSeconds + b.fsyncSeconds };
+  return { groups: a.groups + b.groups, units: a.units + b.units, fsyncs: a.fsyncs + b.fsyncs, fsyncSeconds: a.fsyncSeconds + b.fsyncSeconds, groupsRerun: a.groupsRerun + b.groupsRerun };
 }
 
 /** FNV-1a of a terminal id: the same terminal always goes to the same thread. */

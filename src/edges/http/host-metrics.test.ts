@@ -58,11 +58,12 @@ describe('host metrics', () => {
   });
 
   it('the store\'s group commit counts parse with the rest, and a store that does not group commit adds none', () => {
-    const parsed = parsePrometheusText(formatExposition([...processFamilies(Date.now()), ...storeFamilies({ groups: 4, units: 40, fsyncs: 4, fsyncSeconds: 0.008 })]));
+    const parsed = parsePrometheusText(formatExposition([...processFamilies(Date.now()), ...storeFamilies({ groups: 4, units: 40, fsyncs: 4, fsyncSeconds: 0.008, groupsRerun: 1 })]));
     expect(sampleSum(parsed, 'bastion_store_group_commits_total')).toBe(4);
     expect(sampleSum(parsed, 'bastion_store_group_commit_units_total')).toBe(40);
     expect(sampleSum(parsed, 'bastion_store_wal_fsyncs_total')).toBe(4);
     expect(sampleSum(parsed, 'bastion_store_wal_fsync_seconds_total')).toBeCloseTo(0.008);
+    expect(sampleSum(parsed, 'bastion_store_group_commit_reruns_total')).toBe(1);
     expect(storeFamilies(undefined)).toEqual([]);
   });
 });

@@ -164,6 +164,7 @@ export function storeFamilies(stats: CommitStats | undefined): MetricFamily[] {
     counter('bastion_store_group_commit_units_total', 'Units of work committed in them; units ÷ commits is the average group size.', stats.units),
     counter('bastion_store_wal_fsyncs_total', 'WAL fsyncs run in the thread pool after group commits.', stats.fsyncs),
     counter('bastion_store_wal_fsync_seconds_total', 'Time those fsyncs took, in seconds; ÷ fsyncs is the average.', stats.fsyncSeconds),
+    counter('bastion_store_group_commit_reruns_total', 'PostgreSQL: groups rolled back because one of their units failed, each unit then run again alone.', stats.groupsRerun),
   ];
 }
 
