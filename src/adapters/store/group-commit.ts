@@ -15,7 +15,8 @@ export interface GroupSpacing {
 
 export const GROUP_SPACING_DEFAULT: GroupSpacing = { spacingMs: 2, eagerUnits: 64 };
 
-interface Unit {
+/** A unit of work waiting for a group commit, and how its caller hears of the outcome. */
+export interface Unit {
   readonly work: (trx: Transaction<unknown>) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;

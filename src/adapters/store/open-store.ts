@@ -27,12 +27,6 @@ export interface StoreOptions {
   /** PostgreSQL pool size (default 10). */
   readonly poolSize?: number;
   /**
-   * PostgreSQL: how many group commits run at once, each on a pooled connection
-   * (postgres-group-commit.ts); default half the pool, so that reads outside transactions still
-   * find connections.
-   */
-  readonly postgresGroupsMax?: number;
-  /**
    * SQLite: checkpoint the WAL from a worker thread (wal-checkpointer.ts) instead of inside the
    * host's commits. For the long-running host; off by default (a CLI command or test does not
    * need a thread).
@@ -73,6 +67,14 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (text) => BigInt(text));
 /** better-sqlite3 statements kept per SQL text; the host's hot path uses a few dozen. */
 export const SQLITE_STATEMENTS_CACHED_MAX = 512;
 
+/** What a store is made of besides its query builder: SQLite's fsync, checkpoint thread and write turn, PostgreSQL's groups at once. */
+interface StoreParts {
+  readonly walSync?: WalSync;
+  readonly checkpointer?: WalCheckpointer;
+  readonly writeTurn?: WriteTurn;
+  readonly postgresGroupsMax?: number;
+}
+
 class KyselyStore implements Store {
   readonly #groupCommit: GroupCommitter | PostgresGroupCommitter;
 
@@ -80,15 +82,12 @@ class KyselyStore implements Store {
     readonly dialect: SqlDialect,
     private readonly kysely: Kysely<unknown>,
     readonly changes: LocalChanges & { close?: () => Promise<void> },
-    private readonly walSync?: WalSync,
-    private readonly checkpointer?: WalCheckpointer,
-    writeTurn?: WriteTurn,
-    postgresGroupsMax = 1,
+    private readonly parts: StoreParts,
   ) {
     // SQLite has one writer: units share its commits one group after another. PostgreSQL runs
     // several groups at once, each on a connection of its pool.
     const settled = (trx: Transaction<unknown> | undefined): void => { changes.settled(trx); };
-    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, settled, walSync, writeTurn) : new PostgresGroupCommitter(kysely, settled, postgresGroupsMax);
+    this.#groupCommit = dialect === 'sqlite' ? new GroupCommitter(kysely, settled, parts.walSync, parts.writeTurn) : new PostgresGroupCommitter(kysely, settled, parts.postgresGroupsMax ?? 1);
   }
 
   whenDurable(): Promise<void> | undefined {
@@ -110,9 +109,9 @@ class KyselyStore implements Store {
 
   async close(): Promise<void> {
     await this.changes.close?.();
-    await this.checkpointer?.stop();
+    await this.parts.checkpointer?.stop();
     await this.kysely.destroy();
-    await this.walSync?.close();
+    await this.parts.walSync?.close();
   }
 }
 
@@ -230,7 +229,11 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
     // Sharing the file in turns, transactions take SQLite's write lock as they begin (immediate-sqlite-dialect.ts).
     const dialectConfig = { database: withStatementCache(database) };
     const dialect = writeTurn === undefined ? new SqliteDialect(dialectConfig) : new ImmediateSqliteDialect(dialectConfig, writeTurn);
-    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect }), changes, walSync, checkpointer, writeTurn);
+    return new KyselyStore('sqlite', new Kysely<unknown>({ dialect }), changes, {
+      ...(walSync === undefined ? {} : { walSync }),
+      ...(checkpointer === undefined ? {} : { checkpointer }),
+      ...(writeTurn === undefined ? {} : { writeTurn }),
+    });
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -239,6 +242,7 @@ export function openStore(location: StoreLocation, options: StoreOptions = {}): 
   const connection = { connectionString: location.postgresUrl, ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }) };
   const poolSize = options.poolSize ?? 10;
   const pool = new pg.Pool({ ...connection, max: poolSize, Client: NamingClient });
-  const groupsMax = options.postgresGroupsMax ?? Math.max(1, Math.ceil(poolSize / 2));
-  return new KyselyStore('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), new PostgresChanges(connection), undefined, undefined, undefined, groupsMax);
+  // Half the pool runs group commits (postgres-group-commit.ts); the rest serves reads outside transactions.
+  const postgresGroupsMax = Math.max(1, Math.ceil(poolSize / 2));
+  return new KyselyStore('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), new PostgresChanges(connection), { postgresGroupsMax });
 }

@@ -1,14 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CommitStats } from '../../ports/store.js';
+import type { Unit } from './group-commit.js';
 
 /** The most units one shared PostgreSQL transaction takes; more wait for the next. */
 export const POSTGRES_GROUP_UNITS_MAX = 64;
-
-interface Unit {
-  readonly work: (trx: Transaction<unknown>) => Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 /**
  * Group commit for PostgreSQL: units of work that wait share one database transaction — one
